@@ -1,0 +1,5 @@
+from django.urls import path
+
+from zhengjiao.api.main import api
+
+urlpatterns = [path("", api.urls)]

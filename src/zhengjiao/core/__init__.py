@@ -1,0 +1,1 @@
+"""Shared kernel: pure values and rules, no Django."""

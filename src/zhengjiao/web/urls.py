@@ -1,0 +1,6 @@
+from django.urls import path
+
+from zhengjiao.web import views
+
+app_name = "web"
+urlpatterns = [path("", views.home, name="home")]

@@ -1,0 +1,18 @@
+"""Shared fixtures. PostgreSQL-only tests carry ``@pytest.mark.postgres`` and skip with a reason on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip_pg = pytest.mark.skip(
+        reason=f"needs PostgreSQL; this run uses {connection.vendor} (set DATABASE_URL to PostgreSQL)"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip_pg)
