@@ -45,12 +45,10 @@ def database_from_url(url: str) -> dict:
     """Translate a DATABASE_URL into Django's DATABASES entry; unknown schemes are an error."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        # sqlite:///relative/or/absolute — three slashes then the path; four slashes for an absolute path.
-        path = unquote(parsed.path)
-        if url.startswith("sqlite:////"):
-            name = path
-        else:
-            name = path.lstrip("/")
+        # sqlite:///relative/path or sqlite:////absolute/path: whatever follows the third slash.
+        if not url.startswith("sqlite:///"):
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r}: write sqlite:///relative or sqlite:////absolute")
+        name = unquote(url[len("sqlite:///") :])
         if not name:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file")
         if name != ":memory:":
@@ -145,6 +143,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhengjiao.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -153,6 +152,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "zhengjiao.urls"
 WSGI_APPLICATION = "zhengjiao.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["zhengjiao.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -167,6 +167,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "zhengjiao.web.context_processors.chrome",
             ],
         },
     },
