@@ -16,3 +16,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The default hasher costs ~1 s a user by design; tests need many users, not a slow hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

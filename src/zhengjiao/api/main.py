@@ -1,10 +1,52 @@
-"""The JSON API under /api/v1 (Django Ninja)."""
+"""The JSON API under /api/v1 (Django Ninja).
 
-from ninja import NinjaAPI
+Routers are thin (CONVENTIONS rule 9): they parse input, call one operation or query and render
+the result. Errors follow ``zhengjiao.api.errors``. Every route needs a bearer token or a signed-in
+session (``accounts.api_auth``) except the health check, the policy parameters (public law) and
+the OpenAPI document and its docs page. See docs/api.md for the conventions.
+"""
 
-api = NinjaAPI(title="Zhengjiao API", version="1", urls_namespace="api")
+from ninja import NinjaAPI, Schema
+
+from zhengjiao.accounts.api_auth import api_auth
+from zhengjiao.api import employers, employment, persons, policy, unmask
+from zhengjiao.api.docs import LocalSwagger
+from zhengjiao.api.errors import StrictJsonParser, ZhengjiaoRenderer, install_error_handlers
+
+api = NinjaAPI(
+    title="Zhengjiao API",
+    version="1",
+    description="Social insurance contribution collection (征缴). Conventions: docs/api.md.",
+    urls_namespace="api",
+    auth=api_auth,
+    parser=StrictJsonParser(),
+    renderer=ZhengjiaoRenderer(),
+    docs=LocalSwagger(),
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+api.add_router("/employers", employers.router)
+api.add_router("/persons", persons.router)
+api.add_router("/employment-spells", employment.spells_router)
+api.add_router("/enrollments", employment.enrollments_router)
+api.add_router("/policy", policy.router)
+api.add_router("/unmask", unmask.router)
 
 
 @api.get("/health", auth=None, tags=["meta"])
 def health(request) -> dict:
     return {"status": "ok"}
+
+
+class MeOut(Schema):
+    username: str
+    department: str
+    region_code: str
+
+
+@api.get("/me", auth=api_auth, response=MeOut, tags=["meta"])
+def me(request) -> dict:
+    """Who the token or session belongs to."""
+    user = request.auth
+    return {"username": user.username, "department": user.department, "region_code": user.region_code}

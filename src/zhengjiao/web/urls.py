@@ -1,6 +1,32 @@
+"""Web pages. Sign-in pages live in ``accounts.urls``; the language switch is Django's ``set_language``."""
+
 from django.urls import path
 
-from zhengjiao.web import views
+from zhengjiao.web.views import audit, home, policy, registration, registry, users
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Registry: search, CSV of the page shown, details, registration.
+    path("registry/employers/", registry.employer_search, name="employer_search"),
+    path("registry/employers/export.csv", registry.employer_export, name="employer_export"),
+    path("registry/employers/new/", registration.employer_register, name="employer_register"),
+    path("registry/employers/<str:uscc>/", registry.employer_detail, name="employer_detail"),
+    path("registry/persons/", registry.person_search, name="person_search"),
+    path("registry/persons/export.csv", registry.person_export, name="person_export"),
+    path("registry/persons/new/", registration.person_register, name="person_register"),
+    path("registry/persons/<int:pk>/", registry.person_detail, name="person_detail"),
+    path("registry/persons/<int:pk>/unmask/", registry.person_unmask, name="person_unmask"),
+    path("registry/employments/new/", registration.employment_register, name="employment_register"),
+    path("registry/enrollments/new/", registration.enrollment_register, name="enrollment_register"),
+    path("my/unit/", registry.my_employer, name="my_employer"),
+    path("my/record/", registry.my_record, name="my_record"),
+    # Policy: parameters in force, versions, approval.
+    path("policy/", policy.parameters, name="policy_parameters"),
+    path("policy/versions/", policy.versions, name="policy_versions"),
+    path("policy/versions/<int:version_id>/approve/", policy.approve, name="policy_approve"),
+    # Audit log (audit department) and user management (sysadmin).
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
+    path("users/", users.user_list, name="user_list"),
+]

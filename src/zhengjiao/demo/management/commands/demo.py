@@ -1,0 +1,89 @@
+"""``zj demo``: set up the demo (database, users, policy, a small province) and serve it locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from tqdm import tqdm
+
+from zhengjiao.audit.cli import cli_operation, write_table
+from zhengjiao.demo.operations import DEMO_PERSONS, DEMO_SEED, prepare_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Development only: migrate the database (by default the embedded SQLite file), create one demo "
+        "user per department with a printed password, load and approve the bundled policy, generate a "
+        "small province (about 5,000 persons) unless the database holds one, and run the development "
+        "server on http://127.0.0.1:PORT. Running it again reuses the data."
+    )
+    requires_system_checks = []  # checked by runserver itself, after the set-up
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=DEMO_PERSONS,
+            help=f"persons to generate on first run (default {DEMO_PERSONS})",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEMO_SEED, help=f"generation seed (default {DEMO_SEED})"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the embedded SQLite database first and start from nothing",
+        )
+        parser.add_argument("--no-server", action="store_true", help="set up, print the users, do not serve")
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "zj demo refuses to run with ZJ_ENV=production: it creates users with known passwords"
+            )
+        if not 0 < options["port"] < 65536:
+            raise CommandError("--port must be between 1 and 65535")
+        if options["reset"]:
+            self._reset_database()
+        call_command("migrate", interactive=False, verbosity=0)
+        with tqdm(total=0, desc="demo province", unit=" persons", file=self.stderr._out, disable=None) as bar:
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "persons":
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+            with cli_operation():
+                setup = prepare_demo(persons=options["persons"], seed=options["seed"], progress=progress)
+        if setup.generation is not None:
+            g = setup.generation
+            self.stdout.write(
+                f"Generated {g.persons} persons and {g.employers} employers in {g.seconds:.1f} s."
+            )
+        self.stdout.write(f"Policy version {setup.policy_version} in force. Demo users (development only):")
+        write_table(
+            self.stdout,
+            ["USERNAME", "DEPARTMENT", "REGION", "PASSWORD", "FOR"],
+            [[c.username, c.department, c.region_code, c.password, c.note] for c in setup.credentials],
+        )
+        if options["no_server"]:
+            return
+        address = f"127.0.0.1:{options['port']}"
+        self.stdout.write(f"Serving on http://{address}/  (Ctrl-C stops)")
+        call_command("runserver", address, use_reloader=False)
+
+    def _reset_database(self) -> None:
+        if connection.vendor != "sqlite":
+            raise CommandError(
+                "--reset only deletes the embedded SQLite database; drop other databases yourself"
+            )
+        path = Path(settings.DATABASES["default"]["NAME"])
+        connection.close()
+        for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            candidate.unlink(missing_ok=True)
+        self.stdout.write(f"Deleted {path}")

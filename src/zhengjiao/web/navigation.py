@@ -1,0 +1,107 @@
+"""What each department finds in the menu and on its home page.
+
+This is presentation only: it decides which links to show. Whether an action is allowed is decided
+by the queries and operations behind each page (they raise ``PermissionDeniedError``), so a
+hand-typed URL is refused there even when a link is hidden here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Link:
+    url_name: str
+    label: str | Promise
+    description: str | Promise = ""
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+EMPLOYERS = Link("web:employer_search", _("Employers"), _("Search employers by name or USCC."))
+PERSONS = Link("web:person_search", _("Persons"), _("Search insured persons by name or ID number."))
+REGISTER_EMPLOYER = Link("web:employer_register", _("Register employer"), _("Register a new paying unit."))
+REGISTER_PERSON = Link("web:person_register", _("Register person"), _("Register an insured person."))
+REGISTER_EMPLOYMENT = Link(
+    "web:employment_register", _("Register employment"), _("Record that a person works for an employer.")
+)
+REGISTER_ENROLLMENT = Link(
+    "web:enrollment_register", _("Register enrollment"), _("Enroll a person in an insurance type.")
+)
+POLICY = Link(
+    "web:policy_parameters", _("Policy"), _("Rates, base floor and ceiling in force by region and period.")
+)
+POLICY_VERSIONS = Link(
+    "web:policy_versions", _("Policy versions"), _("Parameter versions and their approval.")
+)
+AUDIT_LOG = Link(
+    "web:audit_log", _("Audit log"), _("Every write, unmasking and denied access; verify the chain.")
+)
+USERS = Link("web:user_list", _("Users"), _("User accounts, departments and regions."))
+MY_EMPLOYER = Link("web:my_employer", _("My unit"), _("Your unit's registration and employees."))
+MY_RECORD = Link("web:my_record", _("My record"), _("Your registration, employment and enrollments."))
+
+# Menu (top bar) and home-page cards per department.
+MENU: dict[str, tuple[Link, ...]] = {
+    "hrss": (EMPLOYERS, PERSONS, POLICY, POLICY_VERSIONS),
+    "agency": (EMPLOYERS, PERSONS, REGISTER_EMPLOYER, REGISTER_PERSON, POLICY),
+    "tax": (EMPLOYERS, PERSONS, POLICY),
+    "finance": (EMPLOYERS, POLICY),
+    "audit": (EMPLOYERS, PERSONS, POLICY, AUDIT_LOG),
+    "bank": (POLICY,),
+    "sysadmin": (USERS,),
+    "employer": (MY_EMPLOYER, POLICY),
+    "individual": (MY_RECORD,),
+}
+
+DASHBOARD: dict[str, tuple[Link, ...]] = {
+    "hrss": (POLICY_VERSIONS, POLICY, EMPLOYERS, PERSONS),
+    "agency": (
+        REGISTER_EMPLOYER,
+        REGISTER_PERSON,
+        REGISTER_EMPLOYMENT,
+        REGISTER_ENROLLMENT,
+        EMPLOYERS,
+        PERSONS,
+        POLICY,
+    ),
+    "tax": (EMPLOYERS, PERSONS, POLICY),
+    "finance": (EMPLOYERS, POLICY),
+    "audit": (AUDIT_LOG, EMPLOYERS, PERSONS, POLICY, POLICY_VERSIONS),
+    "bank": (POLICY,),
+    "sysadmin": (USERS,),
+    "employer": (MY_EMPLOYER, POLICY),
+    "individual": (MY_RECORD,),
+}
+
+# One sentence under the heading of each department's home page.
+INTRO = {
+    "hrss": _("Approve policy changes proposed by colleagues and watch registration in your region."),
+    "agency": _("Register employers, persons, employment and enrollments; search the registry."),
+    "tax": _("Look up payers registered by the agency in your region."),
+    "finance": _("Look up paying units and the policy in force."),
+    "audit": _("Read the audit log and verify that it is intact; read all registry records."),
+    "bank": _("Bank integration clients use the JSON API with a token; the policy in force is public."),
+    "sysadmin": _("Manage user accounts. System administrators see no business data."),
+    "employer": _("Your unit's registration, employees and the policy in force."),
+    "individual": _("Your own registration, employment and insurance enrollments."),
+}
+
+
+def menu_for(department: str, current_path: str) -> list[dict]:
+    """Menu items; the one whose URL is the longest prefix of the current path is marked active."""
+    links = [(link.url, link.label) for link in MENU.get(department, ())]
+    matching = [url for url, _label in links if current_path.startswith(url)]
+    active = max(matching, key=len, default=None)
+    return [{"url": url, "label": label, "active": url == active} for url, label in links]
+
+
+def dashboard_for(department: str) -> list[Link]:
+    return list(DASHBOARD.get(department, ()))

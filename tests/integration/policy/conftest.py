@@ -1,0 +1,36 @@
+"""Fixtures for policy tests: hrss users and the bundled policy in force."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from zhengjiao.policy.operations import load_bundled_policy
+
+
+def make_user(username: str, *, department: str = "hrss", region_code: str = "320000"):
+    return get_user_model().objects.create_user(
+        username=username, password="a long test password", department=department, region_code=region_code
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs about a second a user here; these tests are not about passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def proposer(db):
+    return make_user("hrss-proposer")
+
+
+@pytest.fixture
+def approver(db):
+    return make_user("hrss-approver")
+
+
+@pytest.fixture
+def bundled(proposer, approver):
+    """The bundled Jiangsu policy, proposed and approved: in force."""
+    return load_bundled_policy(proposer=proposer, approver=approver)
