@@ -25,22 +25,24 @@ CHROMIUM_ARGS = [
 MISSING = "Debian chromium not installed (apt-get install chromium)"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
     if not CHROMIUM.exists():
         if os.environ.get("ZJ_REQUIRE_E2E") == "1":
             pytest.fail(f"{MISSING}; ZJ_REQUIRE_E2E=1 demands the browser tests run")
         pytest.skip(MISSING)
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-    # test around it would otherwise be refused as "async unsafe".
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+        # test around it would otherwise be refused as "async unsafe". Set for this module only:
+        # left in the environment, it would fail ``check --deploy`` in later tests (async.E001).
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

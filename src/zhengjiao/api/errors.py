@@ -9,6 +9,7 @@ code                       status  when
 =========================  ======  ==================================================
 request.malformed_json     400     the body is not a JSON document
 request.invalid            400     the body, query or path fails the schema
+request.too_large          413     the body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE
 auth.required              401     no valid token or session (missing, revoked, expired)
 access.denied              403     the caller may not do this (or the CSRF check failed)
 not_found                  404     no such route or object
@@ -24,7 +25,12 @@ import json
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from ninja import NinjaAPI, Schema
@@ -49,6 +55,7 @@ class ErrorOut(Schema):
 HTTP_ERRORS: dict[str, tuple[int, str, str]] = {
     "request.malformed_json": (400, "请求体不是合法的 JSON。", "The request body is not valid JSON."),
     "request.invalid": (400, "请求数据不符合要求。", "The request does not match the expected schema."),
+    "request.too_large": (413, "请求体过大。", "The request body is too large."),
     "auth.required": (401, "需要登录或有效的访问令牌。", "A valid token or session is required."),
     "access.denied": (403, "无权执行此操作。", "You may not do this."),
     "not_found": (404, "未找到。", "Not found."),
@@ -209,6 +216,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, error_body(request, "access.denied"), 403)
 
+    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, error_body(request, "request.too_large"), 413)
+
+    def on_suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django's refusals of hostile input (too many fields, bad headers): logged like a 400.
+        logger.warning("suspicious API request on %s: %s", request.path, exc)
+        return respond(request, error_body(request, "request.invalid"), 400)
+
     def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, error_body(request, "not_found"), 404)
 
@@ -227,6 +242,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, on_authentication_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
+    api.add_exception_handler(SuspiciousOperation, on_suspicious)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(ObjectDoesNotExist, on_not_found)
     api.add_exception_handler(Exception, on_unexpected)

@@ -24,11 +24,12 @@ from django.utils import timezone
 from zhengjiao.audit.operations import record_event
 from zhengjiao.core.errors import Conflict
 from zhengjiao.core.insurance import EMPLOYEE_TYPES, Category
-from zhengjiao.demo.loading import insert_rows
+from zhengjiao.demo.loading import bulk_session, insert_rows
 from zhengjiao.demo.models import GenerationRun, GroundTruthEmployer, GroundTruthPerson, RunStatus
 from zhengjiao.demo.rules import (
     EmployerDirectory,
     EmployerRecord,
+    Geography,
     PersonFactory,
     PersonKind,
     PersonRecord,
@@ -126,7 +127,16 @@ def generate_province(
         return _result(run, resumed=False, already_done=True)
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
+    with bulk_session():
+        _load(run, spec, geography, chunk_size, report)
+        _finish(run, seconds=time.perf_counter() - started)
+    return _result(run, resumed=resumed, already_done=False)
 
+
+def _load(
+    run: GenerationRun, spec: ProvinceSpec, geography: Geography, chunk_size: int, report: Progress
+) -> None:
+    """Employers first (every person needs the full directory), then persons, chunk by chunk."""
     employers = list(iter_employers(spec, geography))
     for start in range(run.employers_done, spec.employers, chunk_size):
         _write_employers(run, employers[start : start + chunk_size])
@@ -139,9 +149,6 @@ def generate_province(
         _write_persons(run, persons, employers)
         report("persons", run.persons_done, spec.persons)
     report("persons", run.persons_done, spec.persons)
-
-    _finish(run, seconds=time.perf_counter() - started)
-    return _result(run, resumed=resumed, already_done=False)
 
 
 def _start_or_resume(spec: ProvinceSpec) -> tuple[GenerationRun, bool]:

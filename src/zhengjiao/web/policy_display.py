@@ -50,6 +50,15 @@ def format_value(unit: str, value: object) -> str:
     """A parameter value in words a clerk reads: ``160000`` ppm → ``16%``, fen → ``1,234.56 元``."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(item, int) for item in value)
+        and unit.startswith("fen")
+    ):
+        # Grades: the unit once, after the list (``100.00, 200.00 元/年``).
+        amounts = ", ".join(format_yuan(item) for item in value)
+        return _("%(amount)s yuan") % {"amount": amounts} + (_(" per year") if unit == "fen per year" else "")
     if isinstance(value, list):
         return ", ".join(format_value(unit, item) for item in value)
     if isinstance(value, int) and unit.startswith("ppm"):

@@ -35,8 +35,12 @@ def forbidden(request: HttpRequest, error: DomainError | None = None) -> HttpRes
     return render(request, "web/403.html", {"reason": reason}, status=403)
 
 
-def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in required; ``request.scope`` set; refusals become the 403 page, unknown objects 404."""
+def scoped_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in required; ``request.scope`` set; refusals become the 403 page, unknown objects 404.
+
+    Any signed-in user may reach the view: what they see is decided by the scope-aware query or
+    operation it calls.
+    """
 
     @login_required
     @wraps(view)

@@ -119,11 +119,6 @@ class Api:
         return self.send("PATCH", path, body, headers)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_user(username: str, department: str, region: str, **extra) -> User:
     return User.objects.create_user(
         username=username, password="x-Secret-2025!", department=department, region_code=region, **extra

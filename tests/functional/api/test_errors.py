@@ -189,6 +189,20 @@ def test_malformed_json_is_400_not_500(client, raw):
     assert_error(post_json(client, "/t/things", raw), 400, "request.malformed_json")
 
 
+@urls
+def test_a_body_over_the_upload_limit_is_413(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {"name": "a", "amount_fen": 1, "address": {"region_code": "1" * 200}}
+    assert_error(post_json(client, "/t/things", body), 413, "request.too_large")
+
+
+@urls
+def test_too_many_query_fields_are_request_invalid(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"f{i}=1" for i in range(20))
+    assert_error(client.get(f"/t/things?{query}"), 400, "request.invalid")
+
+
 # -- HTTP-level errors ---------------------------------------------------------------------------
 
 

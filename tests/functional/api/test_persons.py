@@ -130,3 +130,9 @@ def test_an_individual_sees_only_their_own_record(clerk):
     assert individual.get(f"/persons/{me.id_number}").json()["id"] == me.pk
     assert_error(individual.get(f"/persons/{someone.id_number}"), 404, "registry.unknown_person")
     assert individual.get("/persons").json()["total"] == 1
+
+
+def test_control_characters_in_a_path_or_query_are_request_invalid(clerk):
+    assert_error(clerk.get("/persons", {"q": "张\x00"}), 400, "request.invalid", "q")
+    assert_error(clerk.get("/persons/3201%00"), 400, "request.invalid", "id_number")
+    assert_error(clerk.get("/employers/9132%00"), 400, "request.invalid", "uscc")

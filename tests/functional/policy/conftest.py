@@ -8,11 +8,6 @@ from django.contrib.auth import get_user_model
 from zhengjiao.policy.operations import load_bundled_policy
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_user(username: str, *, department: str = "hrss", region_code: str = "320000"):
     return get_user_model().objects.create_user(
         username=username, password="a long test password", department=department, region_code=region_code

@@ -87,3 +87,9 @@ def test_the_proposer_cannot_approve_their_own_version(signed_in, hrss_users, pe
 def test_approval_needs_a_get_free_post(signed_in, hrss_users, pending_draft):
     _, approver = hrss_users
     assert signed_in(approver).get(f"/policy/versions/{pending_draft.pk}/approve/").status_code == 405
+
+
+def test_the_hrss_home_page_says_a_version_awaits_approval(signed_in, hrss_users, pending_draft):
+    _, approver = hrss_users
+    page = signed_in(approver).get("/").content.decode()
+    assert "有 1 个政策版本等待批准" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from zhengjiao.audit.models import AuditEvent
@@ -193,3 +194,16 @@ def test_registry_writes_after_generation_get_fresh_primary_keys():
         registered_on="2026-01-05",
     )
     assert person.pk > top
+
+
+def test_the_bulk_load_gives_the_connection_its_page_cache_back():
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL needs no per-connection tuning")
+    before = cache_size()
+    generate_province(spec=ProvinceSpec(seed=3, persons=100, employers=10))
+    assert cache_size() == before

@@ -14,12 +14,6 @@ def make_user(username: str, *, department: str = "hrss", region_code: str = "32
     )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Real hashing costs about a second a user here; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def proposer(db):
     return make_user("hrss-proposer")

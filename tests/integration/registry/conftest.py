@@ -82,12 +82,6 @@ def refused(code: str, *, field: str | None = "", denied_events: int = 0):
         assert AuditEvent.objects.filter(outcome="denied").count() >= denied_events
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users here are made by the dozen and never log in: skip the deliberately slow production hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_user(username: str, department: str, region: str, **extra):
     return get_user_model().objects.create_user(
         username=username, password="x-Secret-2025!", department=department, region_code=region, **extra

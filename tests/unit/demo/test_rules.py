@@ -27,7 +27,14 @@ from zhengjiao.demo.rules import (
 )
 from zhengjiao.demo.rules.base import Permutation, add_years, organization_code
 from zhengjiao.demo.rules.persons import MIN_WAGE_FEN, WORKING_AGE_FROM_YEARS
-from zhengjiao.registry.rules import spells_overlap
+from zhengjiao.registry.rules import (
+    is_late_registration,
+    is_valid_bank_account,
+    is_valid_floating_rate,
+    is_valid_industry_code,
+    is_valid_risk_class,
+    spells_overlap,
+)
 
 SPEC = ProvinceSpec(seed=11, persons=6_000, employers=400)
 
@@ -235,3 +242,23 @@ def test_a_region_outside_jiangsu_is_refused():
 def test_a_permutation_is_a_bijection_of_its_range(size, key):
     permutation = Permutation(size, key)
     assert sorted(permutation(i) for i in range(size)) == list(range(size))
+
+
+def test_generated_employers_pass_the_registry_field_rules():
+    employers, _ = province()
+    for employer in employers:
+        assert is_valid_industry_code(employer.industry_code)
+        assert is_valid_bank_account(employer.bank_account)
+        assert is_valid_risk_class(employer.risk_class)
+        assert is_valid_floating_rate(employer.floating_rate_ppm)
+        assert employer.established_on <= employer.registered_on <= SPEC.as_of
+        assert employer.late_registration == is_late_registration(
+            employer.established_on, employer.registered_on
+        )
+    assert {e.unit_type for e in employers} == {
+        "enterprise",
+        "public_institution",
+        "government",
+        "social_organization",
+        "individual_business",
+    }

@@ -19,7 +19,7 @@ from zhengjiao.audit.models import AuditEvent
 from zhengjiao.audit.verify import verify_chain
 from zhengjiao.web.forms import DateInput
 from zhengjiao.web.labels import OUTCOME_LABELS
-from zhengjiao.web.shortcuts import PAGE_SIZE, page_number, pagination, staff_page
+from zhengjiao.web.shortcuts import PAGE_SIZE, page_number, pagination, scoped_page
 
 AUDITORS = ("audit",)
 
@@ -71,7 +71,7 @@ def _authorize(request: HttpRequest) -> None:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def audit_log(request: HttpRequest) -> HttpResponse:
     _authorize(request)
     form = AuditFilterForm(request.GET)
@@ -96,7 +96,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page
+@scoped_page
 def audit_verify(request: HttpRequest) -> HttpResponse:
     """Recompute the hash chain; answers with a fragment for htmx, or the whole page without it."""
     _authorize(request)

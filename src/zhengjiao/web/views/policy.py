@@ -16,11 +16,11 @@ from zhengjiao.policy import operations, queries
 from zhengjiao.web.forms import PolicySnapshotForm
 from zhengjiao.web.policy_display import parameter_rows
 from zhengjiao.web.regions import region_choices
-from zhengjiao.web.shortcuts import domain_message, staff_page
+from zhengjiao.web.shortcuts import domain_message, scoped_page
 
 
 @require_GET
-@staff_page
+@scoped_page
 def parameters(request: HttpRequest) -> HttpResponse:
     """Every parameter in force for one region and period (rates are public information)."""
     default = {"region": request.scope.region_code, "period": str(Period.of(timezone.localdate()))}
@@ -46,7 +46,7 @@ def parameters(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def versions(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     return render(
@@ -62,7 +62,7 @@ def versions(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page
+@scoped_page
 def approve(request: HttpRequest, version_id: int) -> HttpResponse:
     """A second hrss user puts a proposed version in force (four eyes)."""
     try:

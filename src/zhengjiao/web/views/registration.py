@@ -29,7 +29,7 @@ from zhengjiao.web.forms import (
 )
 from zhengjiao.web.labels import label
 from zhengjiao.web.regions import region_choices
-from zhengjiao.web.shortcuts import add_domain_error, staff_page
+from zhengjiao.web.shortcuts import add_domain_error, scoped_page
 
 
 def _form_page(
@@ -97,7 +97,7 @@ def _warn_if_late(request: HttpRequest, late: bool, days_late: int) -> None:
         )
 
 
-@staff_page
+@scoped_page
 def employer_register(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = EmployerRegistrationForm(
@@ -123,7 +123,7 @@ def employer_register(request: HttpRequest) -> HttpResponse:
     return _handle(request, form, operations.register_employer, saved, page)
 
 
-@staff_page
+@scoped_page
 def person_register(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = PersonRegistrationForm(
@@ -145,7 +145,7 @@ def person_register(request: HttpRequest) -> HttpResponse:
     return _handle(request, form, operations.register_person, saved, page)
 
 
-@staff_page
+@scoped_page
 def employment_register(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = EmploymentForm(data, initial={**_today_initial(), "uscc": request.GET.get("uscc", "")})
@@ -165,7 +165,7 @@ def employment_register(request: HttpRequest) -> HttpResponse:
     return _handle(request, form, operations.start_employment, saved, page)
 
 
-@staff_page
+@scoped_page
 def enrollment_register(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = EnrollmentForm(data)

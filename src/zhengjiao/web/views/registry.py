@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengjiao.audit.operations import unmask
@@ -25,7 +26,7 @@ from zhengjiao.web.shortcuts import (
     page_number,
     pagination,
     query_string,
-    staff_page,
+    scoped_page,
 )
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -48,7 +49,7 @@ def _search_context(request: HttpRequest, result, q: str) -> dict:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def employer_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     result = queries.search_employers(
@@ -60,7 +61,7 @@ def employer_search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def person_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     result = queries.search_persons(scope=request.scope, q=q, page=page_number(request), page_size=PAGE_SIZE)
@@ -80,7 +81,7 @@ def _csv_response(filename: str, header: list[str], rows: list[list[str]]) -> Ht
 
 
 @require_GET
-@staff_page
+@scoped_page
 def employer_export(request: HttpRequest) -> HttpResponse:
     """The employers of the result page shown (same query, same page) as CSV."""
     q = request.GET.get("q", "").strip()
@@ -113,7 +114,7 @@ def employer_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def person_export(request: HttpRequest) -> HttpResponse:
     """The persons of the result page shown as CSV, identity numbers masked."""
     q = request.GET.get("q", "").strip()
@@ -146,7 +147,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def employer_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     scope = request.scope
     employer = queries.get_employer(scope=scope, uscc=uscc)
@@ -196,14 +197,15 @@ def _person_page(request: HttpRequest, person, *, form: UnmaskForm, revealed: st
 
 
 @require_GET
-@staff_page
+@scoped_page
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _visible_person(request, pk)
     return _person_page(request, person, form=UnmaskForm())
 
 
+@never_cache
 @require_POST
-@staff_page
+@scoped_page
 def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full identity number once, after recording who asked and why (audit ``unmask``)."""
     person = _visible_person(request, pk)
@@ -227,7 +229,7 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def my_employer(request: HttpRequest) -> HttpResponse:
     """Employer portal users land on their own unit."""
     uscc = request.scope.employer_uscc
@@ -237,7 +239,7 @@ def my_employer(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_page
+@scoped_page
 def my_record(request: HttpRequest) -> HttpResponse:
     """Individual portal users land on their own record."""
     person = queries.get_person(scope=request.scope, id_number=request.scope.person_id_number or "")

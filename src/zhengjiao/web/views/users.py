@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET
 from zhengjiao.accounts.queries import list_users
 from zhengjiao.accounts.scoping import require_department
 from zhengjiao.web.labels import DEPARTMENT_LABELS
-from zhengjiao.web.shortcuts import PAGE_SIZE, page_number, pagination, staff_page
+from zhengjiao.web.shortcuts import PAGE_SIZE, page_number, pagination, scoped_page
 
 
 @require_GET
-@staff_page
+@scoped_page
 def user_list(request: HttpRequest) -> HttpResponse:
     require_department(request.scope, "sysadmin", action="accounts.list_users")
     department = request.GET.get("department", "")
