@@ -17,10 +17,10 @@ from zhengjiao.api.schemas import (
     PageQuery,
     Text,
     errors,
-    masked_bank_account,
     one_of,
     render_page,
 )
+from zhengjiao.audit.masking import mask_bank_account
 from zhengjiao.registry import operations, queries
 from zhengjiao.registry.models import Employer, EmployerStatus, EmployerStatusChange, UnitType
 
@@ -107,7 +107,7 @@ def render_employer(employer: Employer) -> dict:
         "risk_class": employer.risk_class,
         "floating_rate_ppm": employer.floating_rate_ppm,
         "bank_name": employer.bank_name,
-        "bank_account": masked_bank_account(employer.bank_account),
+        "bank_account": mask_bank_account(employer.bank_account),
         "status": employer.status,
         "established_on": employer.established_on.isoformat(),
         "registered_on": employer.registered_on.isoformat(),

@@ -98,11 +98,6 @@ def masked_id_number(value: str) -> str:
     return mask_id_number(value) if value else ""
 
 
-def masked_bank_account(value: str) -> str:
-    """``****6789``: the last four digits only; empty when there is no account."""
-    return f"****{value[-4:]}" if value else ""
-
-
 def masked_birth_date(value: date | None) -> str:
     """``1990-**-**``: the birth date with the identity number would give the number away."""
     return f"{value.year:04d}-**-**" if value else ""

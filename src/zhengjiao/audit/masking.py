@@ -14,6 +14,11 @@ WAGE_MASK = "****"
 _ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
+def mask_bank_account(account: str | None) -> str:
+    """A bank account as shown by default: ``****6789``, the last four digits only (``""`` when absent)."""
+    return f"****{account[-4:]}" if account else ""
+
+
 def mask_wage(fen: int | None) -> str:
     """A wage or base as shown to someone who has not unmasked it: ``"****"`` (``""`` when absent)."""
     return "" if fen is None else WAGE_MASK

@@ -179,11 +179,6 @@ def check_employer_details(
         )
 
 
-def mask_account(account: str) -> str:
-    """A bank account for an audit summary: only the last four digits."""
-    return f"****{account[-4:]}" if account else ""
-
-
 def get_employer_for_update(uscc: str, *, field: str = "uscc") -> Employer:
     employer = Employer.objects.select_for_update().filter(uscc=(uscc or "").strip().upper()).first()
     if employer is None:

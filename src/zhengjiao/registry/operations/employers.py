@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from zhengjiao.accounts.models import User
+from zhengjiao.audit.masking import mask_bank_account
 from zhengjiao.audit.operations import record_event
 from zhengjiao.core.errors import Conflict, DomainError
 from zhengjiao.core.uscc import parse_uscc
@@ -27,7 +28,6 @@ from zhengjiao.registry.operations._common import (
     check_employer_details,
     field_of,
     get_employer_for_update,
-    mask_account,
     parse_region,
     records_region_denials,
     require_in_region,
@@ -220,8 +220,8 @@ def change_employer(
         }
         if "bank_account" in changed:
             summary["bank_account"] = {
-                "old": mask_account(employer.bank_account),
-                "new": mask_account(changed["bank_account"]),
+                "old": mask_bank_account(employer.bank_account),
+                "new": mask_bank_account(changed["bank_account"]),
             }
         for key, value in changed.items():
             setattr(employer, key, value)

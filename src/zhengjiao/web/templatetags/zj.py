@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from zhengjiao.audit.masking import mask_bank_account
 from zhengjiao.core.idnumber import mask_id_number
 from zhengjiao.core.money import format_yuan
 from zhengjiao.web import labels
@@ -22,6 +23,12 @@ def label(code: object, kind: str) -> str:
 def masked(id_number: str | None) -> str:
     """``3201**********123X``: identity numbers are masked by default (ARCHITECTURE §7)."""
     return mask_id_number(id_number) if id_number else ""
+
+
+@register.filter
+def masked_account(account: str | None) -> str:
+    """``****6789``: bank accounts show their last four digits only."""
+    return mask_bank_account(account)
 
 
 @register.filter
