@@ -125,10 +125,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "zhengjiao.accounts",
     "zhengjiao.audit",
     "zhengjiao.registry",
     "zhengjiao.policy",
+    "zhengjiao.assessment",
     "zhengjiao.api",
     "zhengjiao.web",
     "zhengjiao.demo",
@@ -196,6 +199,19 @@ if not PRODUCTION:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Background work started from the web (declaration imports, assessment runs) is queued in the
+# database and run by `zj db_worker` (the demo starts one). ZJ_TASKS_IMMEDIATE=true runs it inline.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if _env_bool("ZJ_TASKS_IMMEDIATE", default=False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
 }
 
 # Accounts: lockout and second factor.
