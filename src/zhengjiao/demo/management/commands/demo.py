@@ -51,7 +51,9 @@ class Command(BaseCommand):
         if options["reset"]:
             self._reset_database()
         call_command("migrate", interactive=False, verbosity=0)
-        with tqdm(total=0, desc="demo province", unit=" persons", file=self.stderr._out, disable=None) as bar:
+        # The raw stream (OutputWrapper.write would add a newline to every redraw); no bar unless a terminal.
+        bar_stream = self.stderr._out
+        with tqdm(total=0, desc="demo province", unit=" persons", file=bar_stream, disable=None) as bar:
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage == "persons":

@@ -72,7 +72,8 @@ class Command(BaseCommand):
                 bar = bars[stage] = tqdm(
                     total=total,
                     desc=stage,
-                    unit=" rows",
+                    unit=" records",
+                    # The raw stream: OutputWrapper.write would add a newline to every redraw.
                     file=self.stderr._out,
                     initial=done,
                     unit_scale=True,
