@@ -41,6 +41,19 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false)")
 
 
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    return value
+
+
 def database_from_url(url: str) -> dict:
     """Translate a DATABASE_URL into Django's DATABASES entry; unknown schemes are an error."""
     parsed = urlparse(url)
@@ -215,10 +228,14 @@ TASKS = {
 }
 
 # Accounts: lockout and second factor.
-ZJ_LOGIN_MAX_FAILURES = int(os.environ.get("ZJ_LOGIN_MAX_FAILURES", "5"))
-ZJ_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("ZJ_LOGIN_LOCKOUT_MINUTES", "15"))
+ZJ_LOGIN_MAX_FAILURES = _env_int("ZJ_LOGIN_MAX_FAILURES", 5, minimum=1)
+ZJ_LOGIN_LOCKOUT_MINUTES = _env_int("ZJ_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 ZJ_REQUIRE_TOTP_FOR_STAFF = _env_bool("ZJ_REQUIRE_TOTP_FOR_STAFF", default=PRODUCTION)
-ZJ_TOKEN_DEFAULT_DAYS = int(os.environ.get("ZJ_TOKEN_DEFAULT_DAYS", "90"))
+ZJ_TOKEN_DEFAULT_DAYS = _env_int("ZJ_TOKEN_DEFAULT_DAYS", 90, minimum=1)
+# The public contribution calculator: calls per window per client address (a fixed window in the
+# cache; use a shared cache such as Redis or the database cache when several processes serve).
+ZJ_CALCULATOR_RATE_LIMIT = _env_int("ZJ_CALCULATOR_RATE_LIMIT", 60, minimum=1)
+ZJ_CALCULATOR_RATE_WINDOW_SECONDS = _env_int("ZJ_CALCULATOR_RATE_WINDOW_SECONDS", 60, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -229,7 +246,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _env_bool("ZJ_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("ZJ_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = _env_int("ZJ_HSTS_SECONDS", 31536000, minimum=1)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

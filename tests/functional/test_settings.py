@@ -31,6 +31,8 @@ def _zj(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"ZJ_ENV": "production", "ZJ_ALLOWED_HOSTS": "zj.example"}, "SECRET_KEY must be set"),
         ({"ZJ_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(60)}, "ZJ_ALLOWED_HOSTS must list"),
         ({"ZJ_DEBUG": "maybe"}, "ZJ_DEBUG='maybe' is not a boolean"),
+        ({"ZJ_LOGIN_MAX_FAILURES": "five"}, "ZJ_LOGIN_MAX_FAILURES='five' is not a whole number"),
+        ({"ZJ_CALCULATOR_RATE_LIMIT": "0"}, "ZJ_CALCULATOR_RATE_LIMIT=0 must be at least 1"),
     ],
 )
 def test_bad_environment_values_stop_start_up_with_a_named_complaint(env, complaint, tmp_path):

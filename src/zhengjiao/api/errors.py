@@ -14,7 +14,7 @@ auth.required              401     no valid token or session (missing, revoked, 
 access.denied              403     the caller may not do this (or the CSRF check failed)
 not_found                  404     no such route or object
 method_not_allowed         405     the route exists, the method does not
-request.throttled          429     too many requests
+request.rate_limited       429     too many requests
 server.error               500     a bug; see the log under the response's request id
 =========================  ======  ==================================================
 """
@@ -60,7 +60,7 @@ HTTP_ERRORS: dict[str, tuple[int, str, str]] = {
     "access.denied": (403, "无权执行此操作。", "You may not do this."),
     "not_found": (404, "未找到。", "Not found."),
     "method_not_allowed": (405, "不支持此请求方法。", "This method is not allowed here."),
-    "request.throttled": (429, "请求过于频繁，请稍后再试。", "Too many requests; try again later."),
+    "request.rate_limited": (429, "请求过于频繁，请稍后再试。", "Too many requests; try again later."),
     "server.error": (500, "服务器内部错误，已记录。", "Internal error; it has been logged."),
 }
 _CODE_FOR_STATUS = {status: code for code, (status, _zh, _en) in HTTP_ERRORS.items()}

@@ -9,7 +9,17 @@ the OpenAPI document and its docs page. See docs/api.md for the conventions.
 from ninja import NinjaAPI, Schema
 
 from zhengjiao.accounts.api_auth import api_auth
-from zhengjiao.api import employers, employment, persons, policy, unmask
+from zhengjiao.api import (
+    assessments,
+    calculations,
+    declarations,
+    employers,
+    employment,
+    persons,
+    policy,
+    records,
+    unmask,
+)
 from zhengjiao.api.docs import LocalSwagger
 from zhengjiao.api.errors import StrictJsonParser, ZhengjiaoRenderer, install_error_handlers
 
@@ -32,6 +42,12 @@ api.add_router("/employment-spells", employment.spells_router)
 api.add_router("/enrollments", employment.enrollments_router)
 api.add_router("/policy", policy.router)
 api.add_router("/unmask", unmask.router)
+api.add_router("/declarations", declarations.router)
+api.add_router("/assessments", assessments.router)
+api.add_router("/employers", assessments.receivables_router)
+api.add_router("/persons", records.persons_router)
+api.add_router("/collection-plans", records.plans_router)
+api.add_router("/calculations", calculations.router)
 
 
 @api.get("/health", auth=None, tags=["meta"])

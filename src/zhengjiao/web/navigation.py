@@ -47,38 +47,99 @@ AUDIT_LOG = Link(
 USERS = Link("web:user_list", _("Users"), _("User accounts, departments and regions."))
 MY_EMPLOYER = Link("web:my_employer", _("My unit"), _("Your unit's registration and employees."))
 MY_RECORD = Link("web:my_record", _("My record"), _("Your registration, employment and enrollments."))
+DECLARATIONS = Link(
+    "web:declaration_upload",
+    _("Declarations"),
+    _("Upload a monthly declaration file (.xlsx or .csv) and read its validation report."),
+)
+ASSESSMENT_RUNS = Link(
+    "web:assessment_runs",
+    _("Assessment"),
+    _("Assessment runs with their progress and the summary per region and insurance type."),
+)
+COLLECTION_PLAN = Link(
+    "web:collection_plan",
+    _("Collection plan"),
+    _("The receivables of a period handed to tax: totals, and files in CSV, XLSX and JSON."),
+)
+RECEIVABLES_CHART = Link(
+    "web:receivables_chart",
+    _("Monthly receivables"),
+    _("A chart of receivables per month and insurance type for a region."),
+)
+CALCULATOR = Link(
+    "web:calculator",
+    _("Calculator"),
+    _("What a monthly wage costs per insurance type, with the policy values used."),
+)
+MY_CONTRIBUTIONS = Link(
+    "web:my_contributions",
+    _("My contributions"),
+    _("Your contribution record: months, bases and amounts per insurance type."),
+)
 
 # Menu (top bar) and home-page cards per department.
 MENU: dict[str, tuple[Link, ...]] = {
-    "hrss": (EMPLOYERS, PERSONS, POLICY, POLICY_VERSIONS),
-    "agency": (EMPLOYERS, PERSONS, REGISTER_EMPLOYER, REGISTER_PERSON, POLICY),
-    "tax": (EMPLOYERS, PERSONS, POLICY),
-    "finance": (EMPLOYERS, POLICY),
-    "audit": (EMPLOYERS, PERSONS, POLICY, AUDIT_LOG),
+    "hrss": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, POLICY_VERSIONS),
+    "agency": (
+        EMPLOYERS,
+        PERSONS,
+        REGISTER_EMPLOYER,
+        REGISTER_PERSON,
+        DECLARATIONS,
+        ASSESSMENT_RUNS,
+        COLLECTION_PLAN,
+        POLICY,
+    ),
+    "tax": (EMPLOYERS, PERSONS, COLLECTION_PLAN, POLICY),
+    "finance": (EMPLOYERS, RECEIVABLES_CHART, POLICY),
+    "audit": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, AUDIT_LOG),
     "bank": (POLICY,),
     "sysadmin": (USERS,),
-    "employer": (MY_EMPLOYER, POLICY),
-    "individual": (MY_RECORD,),
+    "employer": (MY_EMPLOYER, DECLARATIONS, CALCULATOR, POLICY),
+    "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 
 DASHBOARD: dict[str, tuple[Link, ...]] = {
-    "hrss": (POLICY_VERSIONS, POLICY, EMPLOYERS, PERSONS),
+    "hrss": (
+        POLICY_VERSIONS,
+        POLICY,
+        EMPLOYERS,
+        PERSONS,
+        ASSESSMENT_RUNS,
+        COLLECTION_PLAN,
+        RECEIVABLES_CHART,
+    ),
     "agency": (
         REGISTER_EMPLOYER,
         REGISTER_PERSON,
         REGISTER_EMPLOYMENT,
         REGISTER_ENROLLMENT,
+        DECLARATIONS,
+        ASSESSMENT_RUNS,
+        COLLECTION_PLAN,
+        RECEIVABLES_CHART,
         EMPLOYERS,
         PERSONS,
         POLICY,
+        CALCULATOR,
     ),
-    "tax": (EMPLOYERS, PERSONS, POLICY),
-    "finance": (EMPLOYERS, POLICY),
-    "audit": (AUDIT_LOG, EMPLOYERS, PERSONS, POLICY, POLICY_VERSIONS),
-    "bank": (POLICY,),
+    "tax": (EMPLOYERS, PERSONS, COLLECTION_PLAN, RECEIVABLES_CHART, POLICY),
+    "finance": (EMPLOYERS, RECEIVABLES_CHART, POLICY),
+    "audit": (
+        AUDIT_LOG,
+        EMPLOYERS,
+        PERSONS,
+        ASSESSMENT_RUNS,
+        COLLECTION_PLAN,
+        RECEIVABLES_CHART,
+        POLICY,
+        POLICY_VERSIONS,
+    ),
+    "bank": (POLICY, CALCULATOR),
     "sysadmin": (USERS,),
-    "employer": (MY_EMPLOYER, POLICY),
-    "individual": (MY_RECORD,),
+    "employer": (MY_EMPLOYER, DECLARATIONS, CALCULATOR, POLICY),
+    "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 
 # One sentence under the heading of each department's home page.

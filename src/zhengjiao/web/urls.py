@@ -1,8 +1,18 @@
 """Web pages. Sign-in pages live in ``accounts.urls``; the language switch is Django's ``set_language``."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from zhengjiao.web.views import audit, home, policy, registration, registry, users
+from zhengjiao.web.views import (
+    assessment,
+    audit,
+    calculator,
+    declarations,
+    home,
+    policy,
+    registration,
+    registry,
+    users,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -21,6 +31,38 @@ urlpatterns = [
     path("registry/enrollments/new/", registration.enrollment_register, name="enrollment_register"),
     path("my/unit/", registry.my_employer, name="my_employer"),
     path("my/record/", registry.my_record, name="my_record"),
+    # Declarations: upload with the validation report, the template, an upload's progress and report.
+    path("declarations/", declarations.declaration_upload, name="declaration_upload"),
+    re_path(
+        r"^declarations/template\.(?P<fmt>csv|xlsx)$",
+        declarations.declaration_template,
+        name="declaration_template",
+    ),
+    path("declarations/imports/<int:pk>/", declarations.declaration_import, name="declaration_import"),
+    path(
+        "declarations/imports/<int:pk>/errors.csv",
+        declarations.declaration_import_errors,
+        name="declaration_import_errors",
+    ),
+    # Assessment: runs and their progress, receivables, records, the collection plan, the chart.
+    path("assessment/runs/", assessment.assessment_runs, name="assessment_runs"),
+    path("assessment/runs/<int:pk>/", assessment.assessment_run, name="assessment_run"),
+    path("assessment/collection-plan/", assessment.collection_plan, name="collection_plan"),
+    re_path(
+        r"^assessment/collection-plan/download\.(?P<fmt>csv|xlsx|json)$",
+        assessment.collection_plan_download,
+        name="collection_plan_download",
+    ),
+    path("assessment/chart/", assessment.receivables_chart, name="receivables_chart"),
+    path(
+        "registry/employers/<str:uscc>/receivables/",
+        assessment.employer_receivables,
+        name="employer_receivables",
+    ),
+    path("registry/persons/<int:pk>/record/", assessment.person_record, name="person_record"),
+    path("my/contributions/", assessment.my_contributions, name="my_contributions"),
+    # The contribution calculator: public, like its API route.
+    path("calculator/", calculator.calculator_page, name="calculator"),
     # Policy: parameters in force, versions, approval.
     path("policy/", policy.parameters, name="policy_parameters"),
     path("policy/versions/", policy.versions, name="policy_versions"),

@@ -22,8 +22,19 @@ ROUTES = {
     "/api/v1/enrollments/{enrollment_id}/end": {"post"},
     "/api/v1/policy/parameters": {"get"},
     "/api/v1/unmask": {"post"},
+    "/api/v1/declarations": {"post"},
+    "/api/v1/assessments": {"post"},
+    "/api/v1/assessments/{run_id}": {"get"},
+    "/api/v1/employers/{uscc}/receivables": {"get"},
+    "/api/v1/persons/{id_number}/record": {"get"},
+    "/api/v1/collection-plans/{period}": {"get"},
+    "/api/v1/calculations/contribution": {"post"},
 }
-PUBLIC = {("/api/v1/health", "get"), ("/api/v1/policy/parameters", "get")}
+PUBLIC = {
+    ("/api/v1/health", "get"),
+    ("/api/v1/policy/parameters", "get"),
+    ("/api/v1/calculations/contribution", "post"),
+}
 
 
 @pytest.fixture
