@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -76,8 +79,25 @@ class Command(BaseCommand):
         if options["no_server"]:
             return
         address = f"127.0.0.1:{options['port']}"
+        worker = self._start_worker()
         self.stdout.write(f"Serving on http://{address}/  (Ctrl-C stops)")
-        call_command("runserver", address, use_reloader=False)
+        try:
+            call_command("runserver", address, use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)
+
+    def _start_worker(self) -> subprocess.Popen | None:
+        """Background work (large declaration uploads, assessment runs) is queued in the database;
+        the demo runs one ``zj db_worker`` beside the server so that it gets done."""
+        if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+            return None
+        self.stdout.write("Background worker: zj db_worker (started with the server, stopped with it)")
+        return subprocess.Popen(
+            [sys.executable, "-m", "zhengjiao.cli", "db_worker", "--no-reload", "--interval", "1"],
+            env=os.environ.copy(),
+        )
 
     def _reset_database(self) -> None:
         if connection.vendor != "sqlite":
