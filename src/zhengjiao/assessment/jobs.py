@@ -44,6 +44,7 @@ turns on PostgreSQL; SQLite serialises writers anyway.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -60,18 +61,27 @@ from zhengjiao.assessment.models import (
     ContributionLine,
     Declaration,
     DeclarationLine,
+    Entry,
     Receivable,
+    ReceivableKind,
     RunRate,
     RunStatus,
 )
 from zhengjiao.assessment.parameters import parameter_set
 from zhengjiao.audit.operations import record_event
-from zhengjiao.core.errors import DomainError, NotFound
+from zhengjiao.core.errors import Conflict, DomainError, NotFound
 from zhengjiao.core.insurance import Category, InsuranceType
 from zhengjiao.core.period import Period
 from zhengjiao.core.regions import require_region, subtree_prefix
 from zhengjiao.policy.queries import policy_in_force
-from zhengjiao.registry.models import Employer, EmployerStatus, EmploymentSpell, Enrollment, Person
+from zhengjiao.registry.models import (
+    Employer,
+    EmployerStatus,
+    EmploymentSpell,
+    Enrollment,
+    Person,
+    PersonStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -140,14 +150,28 @@ def create_run(
     )
 
 
-def resume_run(*, run_id: int, progress: Progress | None = None) -> AssessmentRun:
-    """Run (or continue after a crash) ``run_id`` from its checkpoint to the end."""
+def resume_run(*, run_id: int, progress: Progress | None = None, take_over: bool = False) -> AssessmentRun:
+    """Run (or continue after a crash) ``run_id`` from its checkpoint to the end.
+
+    The run is claimed with a compare-and-set ``update()`` (queued or failed → running, row count
+    checked), so a task delivered twice runs once. A run left ``running`` by a process that died is
+    only taken over on request (``take_over=True``, ``zj assess --resume``):
+    ``assessment.run_in_progress`` otherwise. A ``done`` run is returned as it is.
+    """
     run = AssessmentRun.objects.select_related("employer", "requested_by").get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
-    AssessmentRun.objects.filter(pk=run.pk).update(
+    claimable = [RunStatus.QUEUED, RunStatus.FAILED] + ([RunStatus.RUNNING] if take_over else [])
+    claimed = AssessmentRun.objects.filter(pk=run.pk, status__in=claimable).update(
         status=RunStatus.RUNNING, started_at=run.started_at or timezone.now(), error=""
     )
+    if not claimed:
+        raise Conflict(
+            "assessment.run_in_progress",
+            f"核定任务 #{run.pk} 正在运行。",
+            f"Assessment run #{run.pk} is already running.",
+            field="run",
+        )
     job = _Job(run)
     try:
         job.prepare()
@@ -442,15 +466,20 @@ FLEXIBLE_STATEMENTS = (
 )
 
 
-def _refresh_statistics() -> None:
+def _refresh_statistics(*, ledgers_only: bool = False) -> None:
     """PostgreSQL plans the INSERT … SELECTs from table statistics; tables that just grew by
-    millions of rows (a bulk import, a generated province, the previous stage) would otherwise look
-    empty to the planner, which then picks nested loops that rescan a whole region or period per
-    row (measured: minutes instead of seconds). ANALYZE samples a fixed number of rows, so it costs
-    well under a second at any size. SQLite needs nothing."""
+    millions of rows (a bulk import, a generated province, the first chunks of this run) would
+    otherwise look empty to the planner, which then picks nested loops that rescan a whole region or
+    period per row (measured: minutes instead of seconds). ANALYZE samples a fixed number of rows:
+    the inputs once at the start (about a second on a 200,000-person province), the two ledgers
+    after the first chunks and now and then. SQLite needs nothing."""
     if connection.vendor != "postgresql":
         return
-    tables = (T.decl, T.line, T.cl, T.recv, T.rr, T.emp, T.person, T.spell, T.enrol)
+    tables = (
+        (T.cl, T.recv)
+        if ledgers_only
+        else (T.decl, T.line, T.cl, T.recv, T.rr, T.emp, T.person, T.spell, T.enrol)
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
@@ -463,6 +492,8 @@ class _Job:
         self.period = Period.parse(run.period)
         self.prefix = subtree_prefix(run.region_code) if run.region_code else PROVINCE_PREFIX
         self.counts: dict[str, int] = dict(run.summary.get("rows", {}))
+        # Time spent per statement (wall clock, summed over chunks): for operators and benchmarks.
+        self.seconds: dict[str, float] = dict(run.summary.get("seconds", {}))
 
     # -- scope -----------------------------------------------------------------------------------
 
@@ -554,24 +585,30 @@ class _Job:
                 params = self._params(lo=keys[0], hi=keys[-1])
                 statements = EMPLOYER_STATEMENTS if stage == STAGE_EMPLOYERS else FLEXIBLE_STATEMENTS
                 with connection.cursor() as cursor:
-                    for name, sql in statements:
+                    for index, (name, sql) in enumerate(statements):
+                        started = time.perf_counter()
                         cursor.execute(sql, params)
                         self.counts[name] = self.counts.get(name, 0) + max(cursor.rowcount, 0)
+                        key = f"{stage}.{index}.{name}"
+                        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
                 run.last_key = keys[-1]
                 run.progress_done += len(keys)
-                run.summary = {**run.summary, "rows": self.counts}
+                run.summary = {**run.summary, "rows": self.counts, "seconds": self._rounded_seconds()}
                 # The checkpoint moves in the chunk's own transaction: a crash loses neither.
                 AssessmentRun.objects.filter(pk=run.pk).update(
                     last_key=run.last_key, progress_done=run.progress_done, summary=run.summary
                 )
             chunks += 1
             if chunks in (1, 10) or chunks % 100 == 0:
-                _refresh_statistics()  # the ledgers grew from nothing: tell the planner
+                _refresh_statistics(ledgers_only=True)  # the ledgers grew: tell the planner
             if progress is not None:
                 progress(run.progress_done, run.progress_total)
         run.stage, run.last_key = following, 0
         AssessmentRun.objects.filter(pk=run.pk).update(stage=following, last_key=0)
-        _refresh_statistics()
+        _refresh_statistics(ledgers_only=True)
+
+    def _rounded_seconds(self) -> dict[str, float]:
+        return {key: round(value, 3) for key, value in self.seconds.items()}
 
     def _next_keys(self, stage: str, after: int) -> list[int]:
         if stage == STAGE_EMPLOYERS:
@@ -600,13 +637,13 @@ class _Job:
             "false": False,
             "missing": EmployerStatus.MISSING.value,
             "active": EmployerStatus.ACTIVE.value,
-            "merged": "merged",
+            "merged": PersonStatus.MERGED.value,
             "employee": Category.EMPLOYEE.value,
             "flexible": Category.FLEXIBLE.value,
-            "original": "original",
-            "reversal": "reversal",
-            "assessed": "assessed",
-            "provisional": "provisional",
+            "original": Entry.ORIGINAL.value,
+            "reversal": Entry.REVERSAL.value,
+            "assessed": ReceivableKind.ASSESSED.value,
+            "provisional": ReceivableKind.PROVISIONAL.value,
             "declaration_basis": "declaration:",
             "flexible_basis": "flexible",
         }
@@ -621,7 +658,12 @@ class _Job:
             .annotate(n=Count("id"), amount=Sum("amount_fen"))
         )
         by_kind = {row["kind"]: {"rows": row["n"], "amount_fen": row["amount"] or 0} for row in rows}
-        summary = {**run.summary, "rows": self.counts, "receivables_by_kind": by_kind}
+        summary = {
+            **run.summary,
+            "rows": self.counts,
+            "seconds": self._rounded_seconds(),
+            "receivables_by_kind": by_kind,
+        }
         with transaction.atomic():
             AssessmentRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.DONE, stage=STAGE_DONE, finished_at=timezone.now(), summary=summary

@@ -203,11 +203,19 @@ class ContributionLine(models.Model):
     superseded.
     """
 
-    # The largest table (persons × types × months): no single-column index per foreign key. Each
-    # one is either covered by a composite index below or never searched by; every extra index
-    # costs the monthly bulk insert about a fifth of its speed (measured on PostgreSQL).
+    # The largest table (persons × types × months), written only by the set-based job. No
+    # single-column index per foreign key: each is covered by a composite index below or never
+    # searched by. The provenance pointers (run, declaration, declaration line, enrollment) carry no
+    # database constraint either: the job's INSERT … SELECT joins the rows they point at, and those
+    # tables are append-only. On PostgreSQL each constraint is a deferred per-row check at commit.
+    # Measured on a 590,000-line month (2-core machine, 2026-11): the six indexes cost the line
+    # insert 25 s, the four constraints 14 s of the run. Person, employer and reverses keep theirs.
     run = models.ForeignKey(
-        AssessmentRun, on_delete=models.PROTECT, related_name="contribution_lines", db_index=False
+        AssessmentRun,
+        on_delete=models.PROTECT,
+        related_name="contribution_lines",
+        db_index=False,
+        db_constraint=False,
     )
     period = models.CharField(max_length=7)
     person = models.ForeignKey(
@@ -228,6 +236,7 @@ class ContributionLine(models.Model):
         on_delete=models.PROTECT,
         related_name="contribution_lines",
         db_index=False,
+        db_constraint=False,
     )
     declaration_line = models.ForeignKey(
         DeclarationLine,
@@ -236,6 +245,7 @@ class ContributionLine(models.Model):
         on_delete=models.PROTECT,
         related_name="contribution_lines",
         db_index=False,
+        db_constraint=False,
     )
     enrollment = models.ForeignKey(
         Enrollment,
@@ -244,6 +254,7 @@ class ContributionLine(models.Model):
         on_delete=models.PROTECT,
         related_name="contribution_lines",
         db_index=False,
+        db_constraint=False,
     )
     insurance_type = models.CharField(max_length=24, choices=InsuranceTypeChoices.choices)
     category = models.CharField(max_length=16, choices=CategoryChoices.choices)

@@ -284,3 +284,28 @@ def test_employment_outside_the_period_does_not_count_for_headcount(employer):
     employ(person, employer, start=date(2024, 3, 1), end=date(2025, 7, 1))
     assess()
     assert not Receivable.objects.filter(employer=employer).exists()
+
+
+def test_a_run_already_running_is_not_claimed_twice(employer, staff):
+    from zhengjiao.assessment.jobs import create_run, resume_run
+
+    declare(employer, list(zip(staff, WAGES, strict=True)))
+    run = create_run(period=JULY, as_of=date(2025, 7, 20))
+    AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    with pytest.raises(DomainError) as info:
+        resume_run(run_id=run.pk)
+    assert info.value.code == "assessment.run_in_progress"
+    assert not Receivable.objects.exists()
+    # An operator takes over a run whose process died.
+    assert resume_run(run_id=run.pk, take_over=True).status == RunStatus.DONE
+    assert net(employer) == EXPECTED
+
+
+def test_a_finished_run_is_returned_as_it_is(employer, staff):
+    from zhengjiao.assessment.jobs import resume_run
+
+    declare(employer, list(zip(staff, WAGES, strict=True)))
+    run = assess()
+    count = Receivable.objects.count()
+    assert resume_run(run_id=run.pk).status == RunStatus.DONE
+    assert Receivable.objects.count() == count

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--employer", help="USCC: assess one employer")
         parser.add_argument("--as-of", type=date.fromisoformat, help="the day of the run (default: today)")
         parser.add_argument(
-            "--resume", type=int, metavar="RUN", help="continue a failed run from its checkpoint"
+            "--resume", type=int, metavar="RUN", help="continue a failed or abandoned run from its checkpoint"
         )
         parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                         employer_uscc=options["employer"],
                     ).pk
                 try:
-                    run = jobs.resume_run(run_id=run_id, progress=progress)
+                    run = jobs.resume_run(run_id=run_id, progress=progress, take_over=bool(options["resume"]))
                 except Exception:
                     self.stderr.write(f"Run #{run_id} failed; continue it with: zj assess --resume {run_id}")
                     raise
