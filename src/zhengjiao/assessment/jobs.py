@@ -466,6 +466,12 @@ FLEXIBLE_STATEMENTS = (
 )
 
 
+#: Runs over fewer payers than this skip ANALYZE: their chunks are small whatever the plan, and
+#: ANALYZE writes statistics outside the transaction (a rolled-back test would leave a "tiny table"
+#: behind, and PostgreSQL would then plan seq scans for foreign-key checks on large inserts).
+ANALYZE_MIN_PAYERS = 5000
+
+
 def _refresh_statistics(*, ledgers_only: bool = False) -> None:
     """PostgreSQL plans the INSERT … SELECTs from table statistics; tables that just grew by
     millions of rows (a bulk import, a generated province, the first chunks of this run) would
@@ -559,9 +565,10 @@ class _Job:
                                     individual_rate_ppm=rate.individual_rate_ppm, **common))  # fmt: skip
         with transaction.atomic():
             RunRate.objects.bulk_create(rows)
-            _refresh_statistics()
             total = self.employers().count() + self.flexible_person_ids().count()
             AssessmentRun.objects.filter(pk=self.run.pk).update(progress_total=total)
+            if total >= ANALYZE_MIN_PAYERS:
+                _refresh_statistics()
         self.run.refresh_from_db()
 
     # -- stages ----------------------------------------------------------------------------------
@@ -599,13 +606,15 @@ class _Job:
                     last_key=run.last_key, progress_done=run.progress_done, summary=run.summary
                 )
             chunks += 1
-            if chunks in (1, 10) or chunks % 100 == 0:
+            large = run.progress_total >= ANALYZE_MIN_PAYERS
+            if large and (chunks in (1, 10) or chunks % 100 == 0):
                 _refresh_statistics(ledgers_only=True)  # the ledgers grew: tell the planner
             if progress is not None:
                 progress(run.progress_done, run.progress_total)
         run.stage, run.last_key = following, 0
         AssessmentRun.objects.filter(pk=run.pk).update(stage=following, last_key=0)
-        _refresh_statistics(ledgers_only=True)
+        if run.progress_total >= ANALYZE_MIN_PAYERS:
+            _refresh_statistics(ledgers_only=True)
 
     def _rounded_seconds(self) -> dict[str, float]:
         return {key: round(value, 3) for key, value in self.seconds.items()}

@@ -100,9 +100,15 @@ class Declaration(models.Model):
 class DeclarationLine(models.Model):
     """One employee's declared monthly wage in a declaration."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="lines")
+    # No single-column foreign-key indexes: the unique constraints lead with the declaration and the
+    # index below with the person (a 100,000-line declaration is written in one go).
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     line_no = models.PositiveIntegerField("行号")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="declaration_lines")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="declaration_lines", db_index=False
+    )
     name = models.CharField("申报姓名", max_length=100, blank=True)
     name_mismatch = models.BooleanField("姓名与登记不符", default=False)
     wage_fen = models.BigIntegerField("工资(分)")
