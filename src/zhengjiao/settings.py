@@ -12,6 +12,7 @@ Environment:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -51,6 +52,19 @@ def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _env_json(name: str, default: dict) -> dict:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
     return value
 
 
@@ -142,9 +156,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhengjiao.accounts",
     "zhengjiao.audit",
+    "zhengjiao.exchange",
     "zhengjiao.registry",
     "zhengjiao.policy",
+    "zhengjiao.banks",
     "zhengjiao.assessment",
+    "zhengjiao.collection",
+    "zhengjiao.fiscal",
     "zhengjiao.api",
     "zhengjiao.web",
     "zhengjiao.demo",
@@ -236,6 +254,18 @@ ZJ_TOKEN_DEFAULT_DAYS = _env_int("ZJ_TOKEN_DEFAULT_DAYS", 90, minimum=1)
 # cache; use a shared cache such as Redis or the database cache when several processes serve).
 ZJ_CALCULATOR_RATE_LIMIT = _env_int("ZJ_CALCULATOR_RATE_LIMIT", 60, minimum=1)
 ZJ_CALCULATOR_RATE_WINDOW_SECONDS = _env_int("ZJ_CALCULATOR_RATE_WINDOW_SECONDS", 60, minimum=1)
+
+# The exchange between the sides (docs/internal/exchange-contract.md). One deployment hosts every
+# side by default; the node names this deployment in message envelopes.
+ZJ_EXCHANGE_NODE = os.environ.get("ZJ_EXCHANGE_NODE", "province")
+ZJ_EXCHANGE_DELIVER_ON_COMMIT = _env_bool("ZJ_EXCHANGE_DELIVER_ON_COMMIT", default=True)
+# Signing keys per party pair: JSON {"agency|tax": {"k1": "secret"}, ...}; without it, keys are
+# derived from SECRET_KEY (fine for one deployment, where every side shares that secret).
+ZJ_EXCHANGE_KEYS = _env_json("ZJ_EXCHANGE_KEYS", {})
+ZJ_EXCHANGE_SIGNING_KEY_ID = os.environ.get("ZJ_EXCHANGE_SIGNING_KEY_ID", "k1")
+# Separately deployed sides: party → {"url": ..., "token": ...}; inbound bearer token → party.
+ZJ_EXCHANGE_PEERS = _env_json("ZJ_EXCHANGE_PEERS", {})
+ZJ_EXCHANGE_INBOUND_TOKENS = _env_json("ZJ_EXCHANGE_INBOUND_TOKENS", {})
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

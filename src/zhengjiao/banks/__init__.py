@@ -1,0 +1,1 @@
+"""The banks, simulated: accounts, withholding files, inquiries, transfers, deposit notices."""

@@ -1,0 +1,1 @@
+"""Messages between the sides: outbox, inbox, sequencing, signatures, transports."""

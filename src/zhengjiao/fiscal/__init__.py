@@ -1,0 +1,1 @@
+"""The finance side: the fiscal special account per insurance type."""
