@@ -1,0 +1,1 @@
+"""Wire formats shared by the sides (pure Python, no Django): bank withholding files."""
