@@ -1,4 +1,8 @@
-"""The inbound HTTP endpoint for separately deployed sides (filled in by the exchange module)."""
+"""The exchange's inbound HTTP endpoint (the project mounts it at ``exchange/``)."""
+
+from django.urls import path
+
+from zhengjiao.exchange import http
 
 app_name = "exchange"
-urlpatterns: list = []
+urlpatterns = [path("v1/inbox", http.inbox, name="inbox")]

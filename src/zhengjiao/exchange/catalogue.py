@@ -1,0 +1,96 @@
+"""The message catalogue: one JSON Schema (draft 2020-12) per message type and version.
+
+The schemas are package data in ``exchange/schemas/<type>.v<version>.json``; ``docs/exchange/`` publishes
+the same files (a unit test keeps the copies equal).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from zhengjiao.core.errors import DomainError
+
+SCHEMA_PACKAGE = "zhengjiao.exchange.schemas"
+RESEND_REQUEST = "resend_request"
+
+
+@cache
+def catalogue() -> dict[tuple[str, int], dict[str, Any]]:
+    """Every known (type, schema version) → its JSON Schema."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for entry in resources.files(SCHEMA_PACKAGE).iterdir():
+        name = entry.name
+        if not name.endswith(".json"):
+            continue
+        message_type, version = name.removesuffix(".json").rsplit(".v", 1)
+        found[(message_type, int(version))] = json.loads(entry.read_text(encoding="utf-8"))
+    return found
+
+
+def message_types() -> list[str]:
+    return sorted({message_type for message_type, _ in catalogue()})
+
+
+def schema_for(message_type: str, schema_version: int) -> dict[str, Any]:
+    """The schema of a type and version; ``exchange.unknown_type`` when the catalogue lacks it."""
+    schema = catalogue().get((message_type, schema_version))
+    if schema is None:
+        raise DomainError(
+            "exchange.unknown_type",
+            f"报文类型 {message_type}（版本 {schema_version}）不在报文目录中",
+            f"Message type {message_type} (version {schema_version}) is not in the catalogue",
+            field="type",
+        )
+    return schema
+
+
+@cache
+def _validator(message_type: str, schema_version: int) -> Draft202012Validator:
+    schema = schema_for(message_type, schema_version)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def _is_date(value: str) -> bool:
+    """``format: date`` as jsonschema's checker reads it: a real calendar day, ``YYYY-MM-DD``."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+@cache
+def _fast_validator(message_type: str, schema_version: int):
+    """A compiled validator (fastjsonschema): about fifteen times faster than jsonschema on a
+    1,000-row plan batch, which matters because every message is checked on send and on arrival.
+    The schemas use only keywords that draft 7 shares with draft 2020-12; a unit test runs both
+    validators on mutated payloads and demands the same verdict."""
+    schema = {**schema_for(message_type, schema_version), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(schema, formats={"date": _is_date})
+
+
+def validate_payload(message_type: str, schema_version: int, payload: Any) -> None:
+    """Refuse a payload its type's schema rejects: ``exchange.invalid_payload``, the JSON path as field.
+
+    The compiled validator decides; jsonschema only explains a refusal (its best-matching error
+    names the path)."""
+    try:
+        _fast_validator(message_type, schema_version)(payload)
+    except fastjsonschema.JsonSchemaException as fast_error:
+        error = best_match(_validator(message_type, schema_version).iter_errors(payload))
+        path = error.json_path if error is not None else "$"
+        message = error.message if error is not None else str(fast_error)
+        raise DomainError(
+            "exchange.invalid_payload",
+            f"{message_type} 报文内容不符合其格式：{path}：{message}",
+            f"The {message_type} payload does not match its schema: {path}: {message}",
+            field=path,
+        ) from None
