@@ -266,6 +266,11 @@ ZJ_EXCHANGE_SIGNING_KEY_ID = os.environ.get("ZJ_EXCHANGE_SIGNING_KEY_ID", "k1")
 # Separately deployed sides: party → {"url": ..., "token": ...}; inbound bearer token → party.
 ZJ_EXCHANGE_PEERS = _env_json("ZJ_EXCHANGE_PEERS", {})
 ZJ_EXCHANGE_INBOUND_TOKENS = _env_json("ZJ_EXCHANGE_INBOUND_TOKENS", {})
+# The bank holding the fiscal special accounts and the tax collection account; account numbers
+# per insurance type (JSON {"pension": "...", ...}); unset ones follow exchange.parties' numbering.
+ZJ_FISCAL_ACCOUNT_BANK = os.environ.get("ZJ_FISCAL_ACCOUNT_BANK", "105")
+ZJ_FISCAL_ACCOUNTS = _env_json("ZJ_FISCAL_ACCOUNTS", {})
+ZJ_TAX_COLLECTION_ACCOUNT = os.environ.get("ZJ_TAX_COLLECTION_ACCOUNT", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

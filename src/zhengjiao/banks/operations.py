@@ -31,15 +31,12 @@ from zhengjiao.banks.models import (
 from zhengjiao.core.errors import Conflict, DomainError, NotFound
 from zhengjiao.core.insurance import InsuranceType
 from zhengjiao.exchange.operations import send
+from zhengjiao.exchange.parties import (
+    BANK_CODES,
+    fiscal_account_number,
+    tax_collection_account_number,
+)
 
-BANK_CODES = ("102", "103", "104", "105", "301")
-BANK_NAMES_ZH = {
-    "102": "工商银行",
-    "103": "农业银行",
-    "104": "中国银行",
-    "105": "建设银行",
-    "301": "交通银行",
-}
 TAX_COLLECTION_HOLDER = "TAX"
 FISCAL_HOLDER = "FINANCE"
 
@@ -227,20 +224,20 @@ def open_account(
 
 def open_special_accounts(*, actor, bank_code: str, now: datetime) -> list[BankAccount]:
     """Open, at ``bank_code``, the fiscal special account of every insurance type (财政专户) and the
-    tax collection account, those not yet open. Account numbers: ``<bank>88000000000<n>`` (fiscal,
-    n per type) and ``<bank>77000000000001`` (tax collection)."""
+    tax collection account, those not yet open. Account numbers: ``exchange.parties`` — the
+    numbering the tax side sends in its payment instructions."""
     authorize(actor, action="banks.open_special_accounts")
     check_bank_code(bank_code)
     with transaction.atomic():
         opened = []
-        for index, insurance_type in enumerate(InsuranceType, start=1):
+        for insurance_type in InsuranceType:
             if not BankAccount.objects.filter(
                 kind=AccountKind.FISCAL, insurance_type=insurance_type
             ).exists():
                 opened.append(
                     BankAccount.objects.create(
                         bank_code=bank_code,
-                        account_no=f"{bank_code}8800000000{index:02d}",
+                        account_no=fiscal_account_number(insurance_type),
                         kind=AccountKind.FISCAL,
                         insurance_type=insurance_type,
                         holder_key=FISCAL_HOLDER,
@@ -252,7 +249,7 @@ def open_special_accounts(*, actor, bank_code: str, now: datetime) -> list[BankA
             opened.append(
                 BankAccount.objects.create(
                     bank_code=bank_code,
-                    account_no=f"{bank_code}7700000000001",
+                    account_no=tax_collection_account_number(),
                     kind=AccountKind.TAX_COLLECTION,
                     holder_key=TAX_COLLECTION_HOLDER,
                     holder_name="税务机关社会保险费征收账户",

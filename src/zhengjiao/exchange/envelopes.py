@@ -49,12 +49,13 @@ def unsigned_envelope(
     }
 
 
-def sealed(envelope: dict[str, Any]) -> dict[str, Any]:
-    """``envelope`` signed with the current key of its party pair (key id set, signature added)."""
+def sealed(envelope: dict[str, Any], *, payload_bytes: bytes | None = None) -> dict[str, Any]:
+    """``envelope`` signed with the current key of its party pair (key id set, signature added);
+    ``payload_bytes`` is the payload's canonical JSON when the caller has it already."""
     key_id, key = signing_key(envelope["sender"]["party"], envelope["receiver"]["party"])
     unsigned = {**envelope, "key_id": key_id}
     unsigned.pop("signature", None)
-    return {**unsigned, "signature": sign(unsigned, key)}
+    return {**unsigned, "signature": sign(unsigned, key, payload_bytes=payload_bytes)}
 
 
 def envelope_of(message: OutboxMessage) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
@@ -44,7 +45,7 @@ def send(
     _check_parties(sender, receiver)
     validate_payload(type, schema_version, payload)
     try:
-        canonical_json(payload)
+        body = canonical_json(payload)  # serialised once: digest and signature both reuse it
     except TypeError as error:  # JSON Schema counts 1.0 as an integer; the wire does not
         raise DomainError(
             "exchange.invalid_payload",
@@ -67,7 +68,9 @@ def send(
                 created_at=now,
                 payload=payload,
                 key_id=signing_key_id(),
-            )
+                digest=hashlib.sha256(body).hexdigest(),
+            ),
+            payload_bytes=body,
         )
         message = OutboxMessage.objects.create(
             message_id=envelope["message_id"],

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 SIGNATURE_FIELD = "signature"
+PAYLOAD_FIELD = "payload"
 # The fields every envelope carries (ENVELOPE_FIELDS), in the order the docs list them.
 ENVELOPE_FIELDS = (
     "message_id",
@@ -63,20 +64,34 @@ def derive_pair_key(secret: str, pair: str, key_id: str) -> bytes:
     return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
 
 
-def signing_bytes(envelope: Mapping[str, Any]) -> bytes:
-    """The canonical JSON of the envelope without its signature: what the signature covers."""
-    return canonical_json({key: value for key, value in envelope.items() if key != SIGNATURE_FIELD})
+def signing_bytes(envelope: Mapping[str, Any], *, payload_bytes: bytes | None = None) -> bytes:
+    """The canonical JSON of the envelope without its signature: what the signature covers.
+
+    ``payload_bytes`` — the payload's canonical JSON, when the caller already has it — is spliced in
+    where the payload sorts, so a large payload is serialised once per message, not once for its
+    digest and again for its signature; the bytes are the same either way."""
+    if payload_bytes is None:
+        return canonical_json({key: value for key, value in envelope.items() if key != SIGNATURE_FIELD})
+    parts = []
+    for key in sorted(key for key in envelope if key != SIGNATURE_FIELD):
+        value = payload_bytes if key == PAYLOAD_FIELD else canonical_json(envelope[key])
+        parts.append(canonical_json(key) + b":" + value)
+    return b"{" + b",".join(parts) + b"}"
 
 
-def sign(envelope: Mapping[str, Any], key: bytes) -> str:
+def sign(envelope: Mapping[str, Any], key: bytes, *, payload_bytes: bytes | None = None) -> str:
     """HMAC-SHA256 of the envelope (without its signature) under ``key``, as lowercase hex."""
-    return hmac.new(key, signing_bytes(envelope), hashlib.sha256).hexdigest()
+    return hmac.new(key, signing_bytes(envelope, payload_bytes=payload_bytes), hashlib.sha256).hexdigest()
 
 
-def signature_matches(envelope: Mapping[str, Any], key: bytes) -> bool:
+def signature_matches(
+    envelope: Mapping[str, Any], key: bytes, *, payload_bytes: bytes | None = None
+) -> bool:
     """Whether the envelope's signature is right for ``key`` (constant-time comparison)."""
     given = envelope.get(SIGNATURE_FIELD)
-    return isinstance(given, str) and hmac.compare_digest(given, sign(envelope, key))
+    return isinstance(given, str) and hmac.compare_digest(
+        given, sign(envelope, key, payload_bytes=payload_bytes)
+    )
 
 
 @dataclass(frozen=True)
@@ -128,13 +143,14 @@ def integrity_problem(
     """
     key_by_id = dict(keys)
     key = key_by_id.get(envelope["key_id"])
-    if key is None or not signature_matches(envelope, key):
+    body = canonical_json(envelope["payload"])  # once: for the signature and for the digest
+    if key is None or not signature_matches(envelope, key, payload_bytes=body):
         return EnvelopeProblem(
             "exchange.bad_signature",
             f"报文签名无效（密钥 {envelope['key_id']}）",
             f"The envelope signature is invalid (key {envelope['key_id']})",
         )
-    if envelope["payload_digest"] != payload_digest(envelope["payload"]):
+    if envelope["payload_digest"] != hashlib.sha256(body).hexdigest():
         return EnvelopeProblem(
             "exchange.bad_digest",
             "报文内容摘要与内容不符",

@@ -14,6 +14,7 @@ from zhengjiao.exchange.rules import (
     sequence_step,
     sign,
     signature_matches,
+    signing_bytes,
 )
 
 EMPTY_DIGEST = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"  # printf '{}' | sha256sum
@@ -144,3 +145,10 @@ def test_the_next_number_leaves_no_gap_and_an_old_one_may_fill_one():
 def test_the_first_message_of_a_pair_is_number_one():
     assert sequence_step(highest=0, arrived=1).missing == ()
     assert sequence_step(highest=0, arrived=3).missing == (1, 2)
+
+
+def test_signing_with_the_payload_bytes_given_signs_the_same_bytes():
+    envelope = {"sequence": 7, "payload": {"b": [1, "二"], "a": {}}, "payload_digest": "d", "key_id": "k1"}
+    body = canonical_json(envelope["payload"])
+    assert signing_bytes(envelope, payload_bytes=body) == signing_bytes(envelope)
+    assert sign(envelope, b"secret", payload_bytes=body) == sign(envelope, b"secret")
