@@ -411,6 +411,273 @@ class Receivable(models.Model):
         return f"{self.period} {self.insurance_type} {self.amount_fen} ({self.kind})"
 
 
+# --- The agency's side of the exchange with tax (issue 4) ------------------------------------------
+#
+# What the agency told tax (plan entries, payer registrations), what tax told the agency back
+# (payment confirmations) and the reports tax raised (a queue for agency staff). The sums tax holds
+# come only from these messages (docs/internal/exchange-contract.md), so the agency keeps its own
+# record of what it sent: the next plan sends the difference, never the whole amount again.
+
+
+class PayerType(models.TextChoices):
+    EMPLOYER = "employer", "用人单位"
+    PERSON = "person", "个人"
+
+
+# An agency-side exchange row names exactly one payer, and ``payer_type`` says which.
+_ONE_PAYER = (Q(employer__isnull=False) & Q(person__isnull=True) & Q(payer_type=PayerType.EMPLOYER)) | (
+    Q(employer__isnull=True) & Q(person__isnull=False) & Q(payer_type=PayerType.PERSON)
+)
+
+
+class PlanEntryKind(models.TextChoices):
+    PLAN = "plan", "征缴计划"
+    REASSESSMENT = "reassessment", "重新核定"
+
+
+class PlanDispatch(models.Model):
+    """One run of ``plan_sending.send_collection_plan``: what it covered and what it sent.
+
+    Not a money row: ``summary`` is written when the run finishes. ``plan_key`` names the
+    ``collection_plan`` messages of the run (``batch_no`` of ``batch_count``).
+    """
+
+    period = models.CharField(max_length=7)
+    region_code = models.CharField(max_length=6, blank=True, help_text="blank: the whole province")
+    plan_key = models.CharField(max_length=200, unique=True)
+    receivables_up_to = models.BigIntegerField(help_text="the last receivable id the run read")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["period", "created_at"], name="assess_dispatch_period")]
+
+    def __str__(self) -> str:
+        return f"plan dispatch {self.plan_key}"
+
+
+class SentPlanEntry(models.Model):
+    """One receivable row the agency sent to tax (a ``collection_plan`` or ``reassessment`` row).
+
+    Append-only: the amounts tax holds for a payer × period × insurance type (a slice) are the sum
+    of the slice's entries; a reassessment row carries the delta (it may be negative). ``seq`` counts
+    a slice's entries from 1 and is the ``<n>`` of ``entry_key``
+    (``<period>:<payer_type>:<payer_key>:<insurance_type>:<n>``), the key tax posts by, so a replay
+    posts nothing and two concurrent senders cannot both send a slice's next entry.
+    ``provisional`` is the slice's flag as of this entry.
+    """
+
+    entry_key = models.CharField(max_length=80, unique=True)
+    dispatch = models.ForeignKey(PlanDispatch, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=PlanEntryKind.choices)
+    period = models.CharField(max_length=7)
+    payer_type = models.CharField(max_length=8, choices=PayerType.choices)
+    payer_key = models.CharField(max_length=18)
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    region_code = models.CharField(max_length=6)
+    insurance_type = models.CharField(max_length=24, choices=InsuranceTypeChoices.choices)
+    seq = models.PositiveIntegerField()
+    employer_fen = models.BigIntegerField()
+    individual_fen = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()
+    due_date = models.DateField()
+    provisional = models.BooleanField()
+    message_id = models.CharField(max_length=64, help_text="the exchange message that carried it")
+    batch_no = models.PositiveIntegerField(default=0, help_text="collection_plan batch; 0 for reassessments")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["period", "payer_type", "payer_key", "insurance_type", "seq"]
+        # The two partial unique indexes below serve the per-slice sums of plan_sending as well.
+        indexes = [models.Index(fields=["dispatch", "kind"], name="assess_sent_dispatch")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "employer", "insurance_type", "seq"],
+                condition=Q(employer__isnull=False),
+                name="assess_sent_unique_emp_seq",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "person", "insurance_type", "seq"],
+                condition=Q(person__isnull=False),
+                name="assess_sent_unique_person_seq",
+            ),
+            models.CheckConstraint(
+                condition=_ONE_PAYER,
+                name="assess_sent_one_payer",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen=F("employer_fen") + F("individual_fen")),
+                name="assess_sent_amount_is_sum",
+            ),
+            # The first entry of a slice is a plan row; every later one a reassessment.
+            models.CheckConstraint(
+                condition=(Q(kind=PlanEntryKind.PLAN) & Q(seq=1))
+                | (Q(kind=PlanEntryKind.REASSESSMENT) & Q(seq__gt=1)),
+                name="assess_sent_kind_matches_seq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.entry_key
+
+
+class TaxPayer(models.Model):
+    """A payer registered with tax: what the agency last sent about it in a ``registration`` message.
+
+    Not a money ledger: one row per payer, rewritten when a later registration message changes the
+    name, region or status tax holds (the messages themselves are the history, in the outbox).
+    """
+
+    payer_type = models.CharField(max_length=8, choices=PayerType.choices)
+    payer_key = models.CharField(max_length=18)
+    employer = models.OneToOneField(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="tax_registration"
+    )
+    person = models.OneToOneField(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="tax_registration"
+    )
+    name = models.CharField(max_length=200)
+    region_code = models.CharField(max_length=6)
+    status = models.CharField(max_length=8, help_text="active | missing | closed, as sent")
+    message_id = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["payer_type", "payer_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["payer_type", "payer_key"], name="assess_taxpayer_unique_key"),
+            models.CheckConstraint(
+                condition=_ONE_PAYER,
+                name="assess_taxpayer_one_payer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer_type} {self.payer_key}"
+
+
+class PaymentPart(models.TextChoices):
+    PRINCIPAL = "principal", "本金"
+    LATE_FEE = "late_fee", "滞纳金"
+
+
+class PaymentConfirmation(models.Model):
+    """Money tax confirms it collected for a payer × period × insurance type (实缴), append-only.
+
+    One row per confirmation in a ``payment_confirmation`` message; ``confirmation_key`` (tax's
+    external key) is unique, so a replayed message posts nothing. What is paid of a slice is the sum
+    of its ``principal`` rows (late fees are kept, not counted against the receivable).
+    """
+
+    confirmation_key = models.CharField(max_length=200, unique=True)
+    payment_key = models.CharField(max_length=200)
+    payer_type = models.CharField(max_length=8, choices=PayerType.choices)
+    payer_key = models.CharField(max_length=18)
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    period = models.CharField(max_length=7)
+    insurance_type = models.CharField(max_length=24, choices=InsuranceTypeChoices.choices)
+    part = models.CharField(max_length=9, choices=PaymentPart.choices)
+    amount_fen = models.BigIntegerField()
+    paid_on = models.DateField()
+    channel = models.CharField(max_length=32)
+    message_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["period", "payer_type", "payer_key", "insurance_type", "id"]
+        indexes = [
+            models.Index(fields=["employer", "period", "insurance_type"], name="assess_paid_emp_period"),
+            models.Index(fields=["person", "period", "insurance_type"], name="assess_paid_person_period"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=_ONE_PAYER,
+                name="assess_paid_one_payer",
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gte=0), name="assess_paid_amount_nonneg"),
+            models.CheckConstraint(condition=Q(part__in=PaymentPart.values), name="assess_paid_part_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.confirmation_key
+
+
+class TaxReportKind(models.TextChoices):
+    UNREGISTERED_UNIT = "unregistered_unit", "未参保单位"
+    DECLARATION_DISCREPANCY = "declaration_discrepancy", "申报不实"
+    MISSING_EMPLOYER = "missing_employer_report", "企业失踪"
+
+
+class TaxReportStatus(models.TextChoices):
+    RECEIVED = "received", "待处理"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已驳回"
+
+
+class TaxReport(models.Model):
+    """A report tax raised while collecting, queued for agency staff (one row per ``report_key``).
+
+    A workflow row, not money: ``status`` moves once, received → confirmed or rejected, by a
+    compare-and-set ``update()``. ``resolution`` says what confirming meant (``missing`` for a
+    missing employer, ``reassessment_needed`` for a discrepancy, ``registration_needed`` for an
+    unregistered unit). ``region_code`` scopes the queue: the unit's registered region, else the
+    one tax reported, else the region inside the USCC.
+    """
+
+    kind = models.CharField(max_length=24, choices=TaxReportKind.choices)
+    report_key = models.CharField(max_length=200, unique=True)
+    uscc = models.CharField(max_length=18)
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="tax_reports"
+    )
+    region_code = models.CharField(max_length=6)
+    period = models.CharField(max_length=7, blank=True)
+    payload = models.JSONField()
+    message_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(max_length=9, choices=TaxReportStatus.choices, default=TaxReportStatus.RECEIVED)
+    resolution = models.CharField(max_length=24, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    effective_date = models.DateField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "region_code"], name="assess_taxreport_queue")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TaxReportKind.values), name="assess_taxreport_kind"),
+            models.CheckConstraint(
+                condition=Q(status__in=TaxReportStatus.values), name="assess_taxreport_status"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=TaxReportStatus.RECEIVED) & Q(handled_at__isnull=True))
+                | (~Q(status=TaxReportStatus.RECEIVED) & Q(handled_at__isnull=False)),
+                name="assess_taxreport_handled_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.report_key} ({self.status})"
+
+
 # The record of an uploaded declaration file (intake) lives in its own module; importing it here
 # registers it with the assessment app.
 from zhengjiao.assessment.import_models import DeclarationImport  # noqa: E402, F401

@@ -1,13 +1,18 @@
 """Assessment reads, always scoped by the reader's ``Scope`` (registry rules of who sees what).
 
 Receivables are a ledger of originals and reversals; every read here nets them: the amount due for
-a payer × period × insurance type is the sum of its rows. ``status`` is ``"due"`` for now: paid
-and arrears come with collection (issue 4).
+a payer × period × insurance type is the sum of its rows. What is paid comes from tax's payment
+confirmations (``PaymentConfirmation``, principal only): ``paid_fen`` and ``status`` ``"due"`` |
+``"partly_paid"`` | ``"paid"`` (``plan_rules.paid_status``).
 
 - ``receivables_of_employer``: net receivables of one employer, per period × insurance type.
-- ``person_record``: a person's months, bases and amounts per insurance type (个人权益记录).
+- ``person_record``: a person's months, bases and amounts per insurance type (个人权益记录), each
+  line with the paid status of the slice it is collected in (the employer's, or the person's own).
+- ``tax_reports`` / ``get_tax_report``: the queue of reports tax sent the agency.
+- ``list_plan_dispatches``: the runs that sent collection plans to tax, and what each sent.
 - ``collection_plan``: what the agency hands to tax for a period, in keyset batches, with totals
-  per region × insurance type (the next issue sends each batch as an exchange message).
+  per region × insurance type (an export; what is actually sent to tax, and only the difference
+  since the last run, is ``plan_sending.send_collection_plan``).
 - ``summary_by_region_and_type`` and ``monthly_totals``: for the web page and its chart.
 - ``get_run`` / ``list_runs``: assessment runs and their progress.
 """
@@ -22,14 +27,24 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 
 from zhengjiao.accounts.scoping import Scope
-from zhengjiao.assessment.models import AssessmentRun, ContributionLine, Receivable, ReceivableKind
+from zhengjiao.assessment import plan_rules
+from zhengjiao.assessment.models import (
+    AssessmentRun,
+    ContributionLine,
+    PaymentConfirmation,
+    PaymentPart,
+    PlanDispatch,
+    Receivable,
+    ReceivableKind,
+    TaxReport,
+)
 from zhengjiao.core.errors import DomainError, NotFound, PermissionDeniedError
 from zhengjiao.core.period import Period
 from zhengjiao.core.regions import subtree_prefix
 from zhengjiao.policy.rules import region_chain
 from zhengjiao.registry.queries import STAFF_READERS, visible_employers, visible_persons
 
-RECEIVABLE_STATUS_DUE = "due"
+RECEIVABLE_STATUS_DUE = plan_rules.STATUS_DUE
 DEFAULT_BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
 
@@ -62,6 +77,7 @@ class NetReceivable:
     due_date: date
     provisional: bool
     status: str = RECEIVABLE_STATUS_DUE
+    paid_fen: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +89,7 @@ class NetReceivable:
             "due_date": self.due_date.isoformat(),
             "provisional": self.provisional,
             "status": self.status,
+            "paid_fen": self.paid_fen,
         }
 
 
@@ -88,6 +105,9 @@ class RecordLine:
     base_fen: int
     employer_fen: int
     individual_fen: int
+    # The status of the slice this line is collected in: the employer's period × type (a line is
+    # paid when its employer's slice is paid in full), or the flexible worker's own.
+    paid_status: str = RECEIVABLE_STATUS_DUE
 
     @property
     def amount_fen(self) -> int:
@@ -244,22 +264,60 @@ def _period_text(period: str | Period | None) -> str | None:
         raise
 
 
-def _net_rows(receivables: QuerySet) -> list[NetReceivable]:
+def _net_rows(receivables: QuerySet, payments: QuerySet) -> list[NetReceivable]:
+    """Net receivables per period × type, each with the principal paid against it."""
     rows = (
         receivables.values("period", "insurance_type").annotate(**_NET).order_by("period", "insurance_type")
     )
-    return [
-        NetReceivable(
-            period=row["period"],
-            insurance_type=row["insurance_type"],
-            employer_fen=row["net_employer"],
-            individual_fen=row["net_individual"],
-            amount_fen=row["net_amount"],
-            due_date=row["due"],
-            provisional=row["live_provisional"] > 0,
+    paid = {
+        (row["period"], row["insurance_type"]): row["paid"]
+        for row in payments.filter(part=PaymentPart.PRINCIPAL)
+        .values("period", "insurance_type")
+        .annotate(paid=Sum("amount_fen"))
+        .order_by()
+    }
+    out = []
+    for row in rows:
+        paid_fen = paid.get((row["period"], row["insurance_type"]), 0)
+        out.append(
+            NetReceivable(
+                period=row["period"],
+                insurance_type=row["insurance_type"],
+                employer_fen=row["net_employer"],
+                individual_fen=row["net_individual"],
+                amount_fen=row["net_amount"],
+                due_date=row["due"],
+                provisional=row["live_provisional"] > 0,
+                status=plan_rules.paid_status(row["net_amount"], paid_fen),
+                paid_fen=paid_fen,
+            )
         )
-        for row in rows
-    ]
+    return out
+
+
+def _slice_statuses(
+    *, person_id: int, employer_ids: set[int], first: str, last: str
+) -> dict[tuple[int | None, str, str], str]:
+    """Paid status per (employer id, period, type) — employer ``None`` for the person's own slices —
+    over ``first``..``last``: two grouped reads, whatever the number of months."""
+    payers = Q(person_id=person_id) | Q(employer_id__in=employer_ids)
+    span = {"period__gte": first, "period__lte": last}
+    keys = ("employer_id", "period", "insurance_type")
+    net = {
+        tuple(row[k] for k in keys): row["amount"]
+        for row in Receivable.objects.filter(payers, **span)
+        .values(*keys)
+        .annotate(amount=Sum("amount_fen"))
+        .order_by()
+    }
+    paid = {
+        tuple(row[k] for k in keys): row["paid"]
+        for row in PaymentConfirmation.objects.filter(payers, part=PaymentPart.PRINCIPAL, **span)
+        .values(*keys)
+        .annotate(paid=Sum("amount_fen"))
+        .order_by()
+    }
+    return {key: plan_rules.paid_status(amount, paid.get(key, 0)) for key, amount in net.items()}
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -281,9 +339,11 @@ def receivables_of_employer(
             field="uscc",
         )
     receivables = Receivable.objects.filter(employer=employer)
+    payments = PaymentConfirmation.objects.filter(employer=employer)
     if (text := _period_text(period)) is not None:
         receivables = receivables.filter(period=text)
-    return _net_rows(receivables)
+        payments = payments.filter(period=text)
+    return _net_rows(receivables, payments)
 
 
 def receivables_of_person(
@@ -292,9 +352,11 @@ def receivables_of_person(
     """A flexible worker's own net receivables (the person is the payer)."""
     person = _visible_person(scope, id_number)
     receivables = Receivable.objects.filter(person=person)
+    payments = PaymentConfirmation.objects.filter(person=person)
     if (text := _period_text(period)) is not None:
         receivables = receivables.filter(period=text)
-    return _net_rows(receivables)
+        payments = payments.filter(period=text)
+    return _net_rows(receivables, payments)
 
 
 def person_record(
@@ -313,8 +375,10 @@ def person_record(
         lines = lines.filter(period__gte=start)
     if (stop := _period_text(last)) is not None:
         lines = lines.filter(period__lte=stop)
-    rows = (
-        lines.values("period", "insurance_type", "category", "employer__uscc", "employer__name")
+    rows = list(
+        lines.values(
+            "period", "insurance_type", "category", "employer_id", "employer__uscc", "employer__name"
+        )
         .annotate(
             base=Sum("base_fen"),
             employer_part=Sum("employer_fen"),
@@ -325,6 +389,16 @@ def person_record(
         )
         .filter(live__gt=0)
         .order_by("period", "insurance_type", "employer__uscc")
+    )
+    statuses = (
+        _slice_statuses(
+            person_id=person.pk,
+            employer_ids={row["employer_id"] for row in rows if row["employer_id"] is not None},
+            first=rows[0]["period"],
+            last=rows[-1]["period"],
+        )
+        if rows
+        else {}
     )
     return PersonRecord(
         person_id=person.pk,
@@ -340,6 +414,9 @@ def person_record(
                 base_fen=row["base"],
                 employer_fen=row["employer_part"],
                 individual_fen=row["individual_part"],
+                paid_status=statuses.get(
+                    (row["employer_id"], row["period"], row["insurance_type"]), RECEIVABLE_STATUS_DUE
+                ),
             )
             for row in rows
         ],
@@ -471,3 +548,51 @@ def _visible_person(scope: Scope, id_number: str):
             field="id_number",
         )
     return person
+
+
+def tax_reports(
+    *, scope: Scope, status: str | None = None, kind: str | None = None, limit: int = 100
+) -> list[TaxReport]:
+    """Reports tax sent the agency (unregistered units, declaration discrepancies, missing
+    employers) in the reader's region, newest first; ``status`` ``received`` is the open queue."""
+    prefix = _staff_prefix(scope)
+    reports = TaxReport.objects.select_related("employer", "handled_by").filter(
+        region_code__startswith=prefix
+    )
+    if status:
+        reports = reports.filter(status=status)
+    if kind:
+        reports = reports.filter(kind=kind)
+    return list(reports.order_by("-received_at", "-id")[: max(1, min(limit, 500))])
+
+
+def get_tax_report(*, scope: Scope, report_id: int) -> TaxReport:
+    """One report in the reader's region (``assessment.unknown_report`` otherwise)."""
+    prefix = _staff_prefix(scope)
+    report = (
+        TaxReport.objects.select_related("employer", "handled_by")
+        .filter(pk=report_id, region_code__startswith=prefix)
+        .first()
+    )
+    if report is None:
+        raise NotFound(
+            "assessment.unknown_report",
+            f"未找到税务报告 #{report_id}。",
+            f"No tax report #{report_id}.",
+            field="id",
+        )
+    return report
+
+
+def list_plan_dispatches(
+    *, scope: Scope, period: str | Period | None = None, limit: int = 50
+) -> list[PlanDispatch]:
+    """Plan-sending runs whose region overlaps the reader's (their subtree, or an ancestor region
+    or the whole province), newest first; ``summary`` holds what each sent."""
+    prefix = _staff_prefix(scope)
+    dispatches = PlanDispatch.objects.filter(
+        Q(region_code__startswith=prefix) | Q(region_code__in=["", *region_chain(scope.region_code)])
+    )
+    if (text := _period_text(period)) is not None:
+        dispatches = dispatches.filter(period=text)
+    return list(dispatches.order_by("-created_at", "-id")[: max(1, min(limit, 500))])
