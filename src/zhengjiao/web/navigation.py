@@ -77,10 +77,56 @@ MY_CONTRIBUTIONS = Link(
     _("My contributions"),
     _("Your contribution record: months, bases and amounts per insurance type."),
 )
+EXCHANGE_MONITOR = Link(
+    "web:exchange_monitor",
+    _("Exchange"),
+    _("Messages between the agency, tax, finance and the banks: status per pair, gaps and quarantine."),
+)
+FISCAL_ACCOUNT = Link(
+    "web:fiscal_accounts",
+    _("Fiscal account"),
+    _("Balances of the fiscal special account per insurance type, confirmed and unconfirmed."),
+)
+FISCAL_DEPOSITS = Link(
+    "web:fiscal_deposits",
+    _("Deposits"),
+    _("Deposits into the fiscal accounts, filtered, with a CSV download."),
+)
+FISCAL_EXCEPTIONS = Link(
+    "web:fiscal_exceptions",
+    _("Unconfirmed and discrepancies"),
+    _("Remittances and deposits not yet matched, and what did not agree."),
+)
+FISCAL_ITEMS = Link(
+    "web:fiscal_remittance_items",
+    _("Remittances in your region"),
+    _("What was remitted to the fiscal account from your region, by period."),
+)
+COLLECTION_PROGRESS = Link(
+    "web:collection_progress",
+    _("Collection progress"),
+    _("Receivable, paid, outstanding and collection rate per region and insurance type."),
+)
+UNMATCHED_PAYMENTS = Link(
+    "web:collection_unmatched",
+    _("Unmatched payments"),
+    _("Payments whose payer was not found: propose the payer, or check a colleague's proposal."),
+)
+RECEIPTS = Link("web:collection_receipts", _("Receipts"), _("Numbered receipts with their PDF."))
+COUNTER_PAYMENT = Link(
+    "web:collection_counter_payment",
+    _("Counter payment"),
+    _("Record a payment taken at the counter or online."),
+)
+MY_BILLS = Link(
+    "web:my_bills",
+    _("Bills and payments"),
+    _("Your unit's bills as the tax authority holds them, your payments and receipts."),
+)
 
 # Menu (top bar) and home-page cards per department.
 MENU: dict[str, tuple[Link, ...]] = {
-    "hrss": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, POLICY_VERSIONS),
+    "hrss": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, POLICY_VERSIONS, FISCAL_ACCOUNT, EXCHANGE_MONITOR),
     "agency": (
         EMPLOYERS,
         PERSONS,
@@ -90,13 +136,33 @@ MENU: dict[str, tuple[Link, ...]] = {
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
         POLICY,
+        EXCHANGE_MONITOR,
     ),
-    "tax": (EMPLOYERS, PERSONS, COLLECTION_PLAN, POLICY),
-    "finance": (EMPLOYERS, RECEIVABLES_CHART, POLICY),
-    "audit": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, AUDIT_LOG),
+    "tax": (
+        EMPLOYERS,
+        PERSONS,
+        COLLECTION_PLAN,
+        COLLECTION_PROGRESS,
+        UNMATCHED_PAYMENTS,
+        RECEIPTS,
+        COUNTER_PAYMENT,
+        EXCHANGE_MONITOR,
+        POLICY,
+    ),
+    "finance": (FISCAL_ACCOUNT, FISCAL_DEPOSITS, FISCAL_EXCEPTIONS, EMPLOYERS, RECEIVABLES_CHART, POLICY),
+    "audit": (
+        EMPLOYERS,
+        PERSONS,
+        ASSESSMENT_RUNS,
+        COLLECTION_PROGRESS,
+        FISCAL_ACCOUNT,
+        EXCHANGE_MONITOR,
+        POLICY,
+        AUDIT_LOG,
+    ),
     "bank": (POLICY,),
-    "sysadmin": (USERS,),
-    "employer": (MY_EMPLOYER, DECLARATIONS, CALCULATOR, POLICY),
+    "sysadmin": (USERS, EXCHANGE_MONITOR),
+    "employer": (MY_EMPLOYER, MY_BILLS, DECLARATIONS, CALCULATOR, POLICY),
     "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 
@@ -109,6 +175,9 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
         RECEIVABLES_CHART,
+        FISCAL_ACCOUNT,
+        FISCAL_ITEMS,
+        EXCHANGE_MONITOR,
     ),
     "agency": (
         REGISTER_EMPLOYER,
@@ -123,9 +192,29 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         PERSONS,
         POLICY,
         CALCULATOR,
+        EXCHANGE_MONITOR,
     ),
-    "tax": (EMPLOYERS, PERSONS, COLLECTION_PLAN, RECEIVABLES_CHART, POLICY),
-    "finance": (EMPLOYERS, RECEIVABLES_CHART, POLICY),
+    "tax": (
+        COLLECTION_PROGRESS,
+        UNMATCHED_PAYMENTS,
+        COUNTER_PAYMENT,
+        RECEIPTS,
+        EMPLOYERS,
+        PERSONS,
+        COLLECTION_PLAN,
+        RECEIVABLES_CHART,
+        EXCHANGE_MONITOR,
+        POLICY,
+    ),
+    "finance": (
+        FISCAL_ACCOUNT,
+        FISCAL_DEPOSITS,
+        FISCAL_EXCEPTIONS,
+        FISCAL_ITEMS,
+        EMPLOYERS,
+        RECEIVABLES_CHART,
+        POLICY,
+    ),
     "audit": (
         AUDIT_LOG,
         EMPLOYERS,
@@ -133,12 +222,17 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
         RECEIVABLES_CHART,
+        COLLECTION_PROGRESS,
+        RECEIPTS,
+        FISCAL_ACCOUNT,
+        FISCAL_DEPOSITS,
+        EXCHANGE_MONITOR,
         POLICY,
         POLICY_VERSIONS,
     ),
     "bank": (POLICY, CALCULATOR),
-    "sysadmin": (USERS,),
-    "employer": (MY_EMPLOYER, DECLARATIONS, CALCULATOR, POLICY),
+    "sysadmin": (USERS, EXCHANGE_MONITOR),
+    "employer": (MY_EMPLOYER, MY_BILLS, DECLARATIONS, CALCULATOR, POLICY),
     "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 
@@ -146,12 +240,15 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
 INTRO = {
     "hrss": _("Approve policy changes proposed by colleagues and watch registration in your region."),
     "agency": _("Register employers, persons, employment and enrollments; search the registry."),
-    "tax": _("Look up payers registered by the agency in your region."),
-    "finance": _("Look up paying units and the policy in force."),
+    "tax": _(
+        "Follow collection in your region, match unmatched payments, "
+        "record counter payments and issue receipts."
+    ),
+    "finance": _("Watch the fiscal special account: balances, deposits and what is not yet confirmed."),
     "audit": _("Read the audit log and verify that it is intact; read all registry records."),
     "bank": _("Bank integration clients use the JSON API with a token; the policy in force is public."),
-    "sysadmin": _("Manage user accounts. System administrators see no business data."),
-    "employer": _("Your unit's registration, employees and the policy in force."),
+    "sysadmin": _("Manage user accounts and watch the exchange. System administrators see no business data."),
+    "employer": _("Your unit's registration, employees, bills, payments and receipts."),
     "individual": _("Your own registration, employment and insurance enrollments."),
 }
 
