@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from zhengjiao.accounts.scoping import Scope, require_department
 from zhengjiao.audit.masking import mask_bank_account, mask_id_numbers_in
 from zhengjiao.core.errors import DomainError, NotFound
+from zhengjiao.core.paging import Page
 from zhengjiao.exchange.models import (
     InboundSequence,
     InboxMessage,
@@ -81,14 +82,6 @@ class MessageDetail:
     duplicates: int = 0
     delivered_at: datetime | None = None
     next_attempt_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[MessageSummary]
-    total: int
-    page: int
-    page_size: int
 
 
 def pair_status(*, scope: Scope | None) -> list[PairStatus]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Generic, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from zhengjiao.accounts.scoping import Scope
 from zhengjiao.core.errors import DomainError, PermissionDeniedError
+from zhengjiao.core.paging import Page
 from zhengjiao.core.regions import JIANGSU
 from zhengjiao.fiscal.models import (
     Confirmation,
@@ -28,29 +28,9 @@ from zhengjiao.fiscal.models import (
     RemittanceItem,
 )
 
-T = TypeVar("T")
-
 READERS = frozenset({"finance", "audit", "hrss"})
 MAX_PAGE_SIZE = 500
 MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of results; ``total`` counts every match, ``page`` starts at 1."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True)

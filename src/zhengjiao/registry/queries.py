@@ -18,15 +18,14 @@ Returned objects are model instances; masking identity numbers is the interfaces
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Generic, TypeVar
 
 from django.db.models import Q, QuerySet
 
 from zhengjiao.accounts.scoping import Scope
 from zhengjiao.core.errors import DomainError, NotFound, PermissionDeniedError
 from zhengjiao.core.idnumber import mask_id_number
+from zhengjiao.core.paging import Page
 from zhengjiao.registry.models import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -39,29 +38,9 @@ from zhengjiao.registry.models import (
     PersonIdHistory,
 )
 
-T = TypeVar("T")
-
 MAX_PAGE_SIZE = 500
 STAFF_READERS = frozenset({"hrss", "agency", "tax", "finance", "audit"})
 _ID_CHARACTERS = frozenset("0123456789X")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of results; ``total`` counts every match, ``page`` starts at 1."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _kind(scope: Scope) -> str:
