@@ -92,3 +92,40 @@ class GroundTruthPerson(models.Model):
 
     def __str__(self) -> str:
         return f"truth of {self.person_id_number[:4]}…"
+
+
+class MonthStage(models.TextChoices):
+    """The stages of a demo month, in order; a month resumes after the last one it finished."""
+
+    STARTED = "started", "已开始"
+    DECLARED = "declared", "已申报"
+    ASSESSED = "assessed", "已核定"
+    PLAN_SENT = "plan_sent", "征缴计划已发送"
+    ACCOUNTS_OPENED = "accounts_opened", "代扣协议与银行账户已建立"
+    WITHHELD = "withheld", "银行代扣已回盘入账"
+    COUNTER_PAID = "counter_paid", "柜台缴费已入账"
+    REMITTED = "remitted", "已解缴财政专户"
+    DONE = "done", "已完成"
+
+
+class DemoMonth(models.Model):
+    """One ``run_demo_month``: a month flowing through agency, tax, banks and finance. Its checkpoint
+    (``stage``) and, once done, the month summary. Not a money row: the money is in each side's
+    own ledger; ``summary`` is a copy of what the sides said when the run finished."""
+
+    period = models.CharField(max_length=7, unique=True)
+    seed = models.BigIntegerField()
+    stage = models.CharField(max_length=16, choices=MonthStage.choices, default=MonthStage.STARTED)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(default=0.0)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=MonthStage.values), name="demo_month_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"demo month {self.period} ({self.stage})"

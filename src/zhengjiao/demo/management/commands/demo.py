@@ -13,7 +13,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from tqdm import tqdm
 
+from zhengjiao.accounts.models import User
 from zhengjiao.audit.cli import cli_operation, write_table
+from zhengjiao.demo.models import GenerationRun
+from zhengjiao.demo.month import run_demo_month
+from zhengjiao.demo.month_summary import render_summary
 from zhengjiao.demo.operations import DEMO_PERSONS, DEMO_SEED, prepare_demo
 
 
@@ -21,7 +25,8 @@ class Command(BaseCommand):
     help = (
         "Development only: migrate the database (by default the embedded SQLite file), create one demo "
         "user per department with a printed password, load and approve the bundled policy, generate a "
-        "small province (about 5,000 persons) unless the database holds one, and run the development "
+        "small province (about 5,000 persons) unless the database holds one, run one month of it through "
+        "agency, tax, banks and finance (zj demo-month) unless that is done, and run the development "
         "server on http://127.0.0.1:PORT. Running it again reuses the data."
     )
     requires_system_checks = []  # checked by runserver itself, after the set-up
@@ -43,6 +48,9 @@ class Command(BaseCommand):
             help="delete the embedded SQLite database first and start from nothing",
         )
         parser.add_argument("--no-server", action="store_true", help="set up, print the users, do not serve")
+        parser.add_argument(
+            "--no-month", action="store_true", help="skip the demo month (plans, payments, remittances)"
+        )
 
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
@@ -76,6 +84,8 @@ class Command(BaseCommand):
             ["USERNAME", "DEPARTMENT", "REGION", "PASSWORD", "FOR"],
             [[c.username, c.department, c.region_code, c.password, c.note] for c in setup.credentials],
         )
+        if not options["no_month"]:
+            self._run_month(options["seed"])
         if options["no_server"]:
             return
         address = f"127.0.0.1:{options['port']}"
@@ -87,6 +97,16 @@ class Command(BaseCommand):
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=10)
+
+    def _run_month(self, seed: int) -> None:
+        """One month through all four parties, so every workspace shows data (``zj demo-month``)."""
+        run = GenerationRun.objects.first()
+        with cli_operation():
+            summary = run_demo_month(
+                seed=run.seed if run is not None else seed,
+                tax_officer=User.objects.filter(username="demo_tax").first(),
+            )
+        render_summary(self.stdout, summary)
 
     def _start_worker(self) -> subprocess.Popen | None:
         """Background work (large declaration uploads, assessment runs) is queued in the database;
