@@ -51,7 +51,10 @@ class ReceivableOut(Schema):
     individual_fen: int
     due_date: str
     provisional: bool = Field(description="a provisional assessment (110 %) not yet settled by a declaration")
-    status: str = Field(description="due (paid and arrears come with collection)")
+    paid_fen: int = Field(description="principal tax confirmed as paid against this amount")
+    status: str = Field(
+        description="due | partly_paid | paid", json_schema_extra={"enum": ["due", "partly_paid", "paid"]}
+    )
 
 
 def render_run(run: AssessmentRun) -> dict:

@@ -12,10 +12,14 @@ from zhengjiao.accounts.api_auth import api_auth
 from zhengjiao.api import (
     assessments,
     calculations,
+    collection,
     declarations,
     employers,
     employment,
+    exchange,
+    fiscal,
     persons,
+    plans,
     policy,
     records,
     unmask,
@@ -46,8 +50,21 @@ api.add_router("/declarations", declarations.router)
 api.add_router("/assessments", assessments.router)
 api.add_router("/employers", assessments.receivables_router)
 api.add_router("/persons", records.persons_router)
+# Before records.plans_router: its ``/{period}`` would otherwise take ``/dispatches``.
+api.add_router("/collection-plans", plans.plans_router)
 api.add_router("/collection-plans", records.plans_router)
+api.add_router("/tax-reports", plans.reports_router)
 api.add_router("/calculations", calculations.router)
+api.add_router("/payments", collection.payments_router)
+api.add_router("/payment-matches", collection.matches_router)
+api.add_router("/payers", collection.payers_router)
+api.add_router("/collection", collection.progress_router)
+api.add_router("/receipts", collection.receipts_router)
+api.add_router("/withholding-agreements", collection.agreements_router)
+api.add_router("/bank-files", collection.bank_files_router)
+api.add_router("/remittances", collection.remittances_router)
+api.add_router("/fiscal", fiscal.router)
+api.add_router("/exchange", exchange.router)
 
 
 @api.get("/health", auth=None, tags=["meta"])

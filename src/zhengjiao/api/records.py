@@ -39,6 +39,11 @@ class RecordLineOut(Schema):
     employer_fen: int
     individual_fen: int
     amount_fen: int
+    paid_status: str = Field(
+        description="due | partly_paid | paid: the status of the slice the line is collected in "
+        "(its employer's period × insurance type, or the flexible worker's own)",
+        json_schema_extra={"enum": ["due", "partly_paid", "paid"]},
+    )
 
 
 class RecordOut(Schema):
@@ -104,6 +109,7 @@ def person_record(request: HttpRequest, id_number: Text, filters: Query[RecordQu
                 "employer_fen": line.employer_fen,
                 "individual_fen": line.individual_fen,
                 "amount_fen": line.amount_fen,
+                "paid_status": line.paid_status,
             }
             for line in record.lines
         ],

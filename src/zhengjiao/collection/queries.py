@@ -1,20 +1,39 @@
 """Reads for the tax workspace and the employer's own view, always through the reader's ``Scope``.
 
 Staff see the payers of their region's subtree (sysadmin nothing: separation of duties); an employer
-portal user sees only its own bills, payments and receipts; an individual only their own.
+portal user sees only its own bills, payments and receipts; an individual only their own. The
+unmatched queue has no region yet (no payer was found), so only tax officers read it; other
+departments are refused with a recorded ``access.denied``.
+
+Lists are paged in SQL (``core.paging.Page``): a COUNT and one LIMIT/OFFSET read, never a window read
+into Python.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from zhengjiao.accounts.scoping import Scope
+from zhengjiao.accounts.scoping import Scope, require_department
 from zhengjiao.collection.models import Allocation, Payment, PaymentMatch, Receipt, ReceivableEntry, TaxPayer
 from zhengjiao.collection.rules import collection_rate_ppm, type_rank
-from zhengjiao.core.errors import NotFound, PermissionDeniedError
+from zhengjiao.core.errors import DomainError, NotFound
+from zhengjiao.core.paging import Page
 from zhengjiao.core.regions import subtree_prefix
+
+MAX_PAGE_SIZE = 500
+# The departments that work the unmatched queue (a payment with no payer has no region to scope by).
+UNMATCHED_READERS = ("tax",)
+
+
+class ReceiptPage(Page[Receipt]):
+    """A page of receipts; iterating yields its items (``receipts`` returned a query set before it
+    paged, and callers that only loop over it keep working)."""
+
+    def __iter__(self) -> Iterator[Receipt]:
+        return iter(self.items)
 
 
 @dataclass(frozen=True)
@@ -84,28 +103,104 @@ def collection_progress(*, scope: Scope, period: str, region_code: str | None = 
     return [ProgressRow(k[0], k[1], sums[k][0], sums[k][1]) for k in keys]
 
 
-def unmatched_payments(*, scope: Scope) -> QuerySet[Payment]:
-    """Payments no payer was found for and no approved match covers (tax staff only: an unmatched
-    payment has no region yet)."""
-    if scope.department != "tax":
-        raise PermissionDeniedError(
-            "access.denied", "仅税务人员可查看未匹配缴款", "Only tax staff see unmatched payments"
+def _page_of(queryset: QuerySet[Receipt], *, page: int, page_size: int) -> ReceiptPage:
+    """``page`` (from 1) of ``queryset`` (already ordered): a COUNT and one LIMIT/OFFSET read."""
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise DomainError("collection.invalid_page", "页码应从 1 开始。", "Pages start at 1.", field="page")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise DomainError(
+            "collection.invalid_page_size",
+            f"每页条数应为 1 至 {MAX_PAGE_SIZE}。",
+            f"The page size must be 1 to {MAX_PAGE_SIZE}.",
+            field="page_size",
         )
+    total = queryset.count()
+    start = (page - 1) * page_size
+    items = list(queryset[start : start + page_size]) if start < total else []
+    return ReceiptPage(items=items, total=total, page=page, page_size=page_size)
+
+
+def unmatched_payments(*, scope: Scope, q: str = "") -> QuerySet[Payment]:
+    """Payments no payer was found for and no approved match covers, oldest first, each with
+    ``open_matches``: its proposals still waiting for a checker (payer and proposer loaded; at most
+    one, the database allows one open proposal a payment).
+
+    ``q`` narrows to voucher numbers, payer keys or names as written that contain it. Tax staff only
+    (``access.denied``, recorded: call outside a transaction): an unmatched payment has no region yet.
+    """
+    require_department(scope, *UNMATCHED_READERS, action="collection.unmatched_payments")
     approved = PaymentMatch.objects.filter(status=PaymentMatch.Status.APPROVED).values("payment_id")
-    return Payment.objects.filter(payer__isnull=True).exclude(pk__in=approved).order_by("paid_on", "id")
+    payments = Payment.objects.filter(payer__isnull=True).exclude(pk__in=approved)
+    text = q.strip()
+    if text:
+        payments = payments.filter(
+            Q(external_key__icontains=text) | Q(payer_key__icontains=text) | Q(payer_name__icontains=text)
+        )
+    return payments.order_by("paid_on", "id").prefetch_related(
+        Prefetch(
+            "matches", queryset=_proposed().select_related("payer", "proposed_by"), to_attr="open_matches"
+        )
+    )
 
 
-def receipts(*, scope: Scope, limit: int = 100) -> QuerySet[Receipt]:
-    """Receipts of the payments of visible payers (own or matched), newest first."""
+def open_matches(*, scope: Scope) -> QuerySet[PaymentMatch]:
+    """Proposals waiting for a checker (the maker-checker queue), oldest first, with their payment,
+    payer and proposer. Tax staff only (``access.denied``, recorded: call outside a transaction)."""
+    require_department(scope, *UNMATCHED_READERS, action="collection.open_matches")
+    return _proposed().select_related("payment", "payer", "proposed_by")
+
+
+def _proposed() -> QuerySet[PaymentMatch]:
+    return PaymentMatch.objects.filter(status=PaymentMatch.Status.PROPOSED).order_by("proposed_at", "id")
+
+
+def _visible_receipts(scope: Scope) -> QuerySet[Receipt]:
+    """Receipts of the payments of visible payers: the payment's own payer, or the payer of its
+    approved match (a payment first received unmatched)."""
     payer_ids = visible_payers(scope).values("id")
     matched = PaymentMatch.objects.filter(status=PaymentMatch.Status.APPROVED, payer_id__in=payer_ids).values(
         "payment_id"
     )
-    return (
-        Receipt.objects.filter(Q(payment__payer_id__in=payer_ids) | Q(payment_id__in=matched))
-        .select_related("payment")
-        .order_by("-issued_at", "-id")[:limit]
-    )
+    return Receipt.objects.filter(Q(payment__payer_id__in=payer_ids) | Q(payment_id__in=matched))
+
+
+def receipts(*, scope: Scope, q: str = "", page: int = 1, page_size: int = 50) -> ReceiptPage:
+    """Receipts the reader may see, newest first, paged in SQL (payment loaded).
+
+    ``q`` (case-insensitive) narrows to receipt numbers that contain it, or payments whose payer key
+    (as written, or of the payer matched to it) or voucher number starts with it. Codes:
+    ``collection.invalid_page``, ``collection.invalid_page_size``.
+    """
+    found = _visible_receipts(scope)
+    text = q.strip().upper()
+    if text:
+        matched_to_key = PaymentMatch.objects.filter(
+            status=PaymentMatch.Status.APPROVED, payer__payer_key__startswith=text
+        ).values("payment_id")
+        found = found.filter(
+            Q(number__contains=text)
+            | Q(payment__payer_key__istartswith=text)
+            | Q(payment__payer__payer_key__startswith=text)
+            | Q(payment__external_key__istartswith=text)
+            | Q(payment_id__in=matched_to_key)
+        )
+    ordered = found.select_related("payment").order_by("-issued_at", "-id")
+    return _page_of(ordered, page=page, page_size=page_size)
+
+
+def receipt_of(*, scope: Scope, number: str) -> Receipt:
+    """The receipt ``number`` if ``receipts`` would show it to the reader (payment loaded);
+    ``collection.unknown_receipt`` (404) otherwise, so an unseen receipt is not confirmed to exist."""
+    text = (number or "").strip()
+    receipt = _visible_receipts(scope).filter(number=text).select_related("payment").first()
+    if receipt is None:
+        raise NotFound(
+            "collection.unknown_receipt",
+            f"找不到收据 {text}（或无权查看）",
+            f"No receipt {text} (or not yours to see)",
+            field="number",
+        )
+    return receipt
 
 
 def payer_of(*, scope: Scope, payer_key: str) -> TaxPayer:

@@ -118,6 +118,16 @@ COUNTER_PAYMENT = Link(
     _("Counter payment"),
     _("Record a payment taken at the counter or online."),
 )
+PLAN_SENDING = Link(
+    "web:agency_plan_sending",
+    _("Send the collection plan"),
+    _("Send tax a period's receivables (only what it has not been told yet) and follow the send."),
+)
+TAX_REPORTS = Link(
+    "web:agency_tax_reports",
+    _("Reports from tax"),
+    _("Unregistered units, declaration discrepancies and missing employers tax reported: verify and answer."),
+)
 MY_BILLS = Link(
     "web:my_bills",
     _("Bills and payments"),
@@ -126,7 +136,16 @@ MY_BILLS = Link(
 
 # Menu (top bar) and home-page cards per department.
 MENU: dict[str, tuple[Link, ...]] = {
-    "hrss": (EMPLOYERS, PERSONS, ASSESSMENT_RUNS, POLICY, POLICY_VERSIONS, FISCAL_ACCOUNT, EXCHANGE_MONITOR),
+    "hrss": (
+        EMPLOYERS,
+        PERSONS,
+        ASSESSMENT_RUNS,
+        PLAN_SENDING,
+        POLICY,
+        POLICY_VERSIONS,
+        FISCAL_ACCOUNT,
+        EXCHANGE_MONITOR,
+    ),
     "agency": (
         EMPLOYERS,
         PERSONS,
@@ -135,6 +154,8 @@ MENU: dict[str, tuple[Link, ...]] = {
         DECLARATIONS,
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
+        PLAN_SENDING,
+        TAX_REPORTS,
         POLICY,
         EXCHANGE_MONITOR,
     ),
@@ -154,6 +175,7 @@ MENU: dict[str, tuple[Link, ...]] = {
         EMPLOYERS,
         PERSONS,
         ASSESSMENT_RUNS,
+        PLAN_SENDING,
         COLLECTION_PROGRESS,
         FISCAL_ACCOUNT,
         EXCHANGE_MONITOR,
@@ -174,6 +196,8 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         PERSONS,
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
+        PLAN_SENDING,
+        TAX_REPORTS,
         RECEIVABLES_CHART,
         FISCAL_ACCOUNT,
         FISCAL_ITEMS,
@@ -187,6 +211,8 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         DECLARATIONS,
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
+        PLAN_SENDING,
+        TAX_REPORTS,
         RECEIVABLES_CHART,
         EMPLOYERS,
         PERSONS,
@@ -221,6 +247,8 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         PERSONS,
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
+        PLAN_SENDING,
+        TAX_REPORTS,
         RECEIVABLES_CHART,
         COLLECTION_PROGRESS,
         RECEIPTS,
@@ -239,7 +267,10 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
 # One sentence under the heading of each department's home page.
 INTRO = {
     "hrss": _("Approve policy changes proposed by colleagues and watch registration in your region."),
-    "agency": _("Register employers, persons, employment and enrollments; search the registry."),
+    "agency": _(
+        "Register employers, persons, employment and enrollments; search the registry; "
+        "send the collection plan to tax and answer its reports."
+    ),
     "tax": _(
         "Follow collection in your region, match unmatched payments, "
         "record counter payments and issue receipts."

@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from zhengjiao.web.views import (
+    agency_exchange,
     assessment,
     audit,
     calculator,
@@ -115,6 +116,29 @@ urlpatterns = [
         name="collection_payer_bills_export",
     ),
     path("tax/payments/new/", collection.counter_payment, name="collection_counter_payment"),
+    # Agency side of the exchange: sending the collection plan (queued, with progress), reports from tax.
+    path("agency/plan/", agency_exchange.plan_sending, name="agency_plan_sending"),
+    path("agency/plan/sends/<uuid:task_id>/", agency_exchange.plan_send, name="agency_plan_send"),
+    path("agency/tax-reports/", agency_exchange.tax_reports, name="agency_tax_reports"),
+    path("agency/tax-reports/<int:pk>/", agency_exchange.tax_report, name="agency_tax_report"),
+    path(
+        "agency/tax-reports/<int:pk>/confirm/",
+        agency_exchange.tax_report_action,
+        {"action": "confirm"},
+        name="agency_tax_report_confirm",
+    ),
+    path(
+        "agency/tax-reports/<int:pk>/reject/",
+        agency_exchange.tax_report_action,
+        {"action": "reject"},
+        name="agency_tax_report_reject",
+    ),
+    path(
+        "agency/tax-reports/<int:pk>/acknowledge/",
+        agency_exchange.tax_report_action,
+        {"action": "acknowledge"},
+        name="agency_tax_report_acknowledge",
+    ),
     # Employers: their own bills, payments and receipts as tax holds them.
     path("my/bills/", collection.my_bills, name="my_bills"),
     path("my/bills/export.csv", collection.my_bills_export, name="my_bills_export"),

@@ -81,6 +81,7 @@ def test_the_receivables_of_an_employer_net_corrections(clerk, declared):
         "due_date": "2025-07-15",
         "provisional": False,
         "status": "due",
+        "paid_fen": 0,  # tax has confirmed nothing yet
     }
 
 

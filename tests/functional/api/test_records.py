@@ -68,6 +68,7 @@ def test_staff_read_a_persons_record_masked(assessed):
         "employer_fen": 128_000,
         "individual_fen": 64_000,
         "amount_fen": 192_000,
+        "paid_status": "due",  # nothing confirmed paid by tax yet
     }
     assert lines["work_injury"]["employer_fen"] == 3_200  # class 2: 800000 × 0.4 %
 
@@ -87,6 +88,7 @@ def test_a_flexible_workers_record_has_no_employer(assessed):
             "employer_fen": 0,
             "individual_fen": 120_000,
             "amount_fen": 120_000,
+            "paid_status": "due",
         }
     ]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages as flash
-from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhengjiao.accounts.scoping import require_department
 from zhengjiao.collection import queries
-from zhengjiao.collection.models import Channel, PaymentMatch, Receipt
+from zhengjiao.collection.models import Channel
 from zhengjiao.collection.operations import (
     approve_payment_match,
     propose_payment_match,
@@ -41,6 +40,7 @@ from zhengjiao.core.idnumber import mask_id_number
 from zhengjiao.core.money import format_yuan, parse_yuan
 from zhengjiao.core.period import Period
 from zhengjiao.web.assessment_forms import PeriodRegionForm
+from zhengjiao.web.csv_download import csv_response
 from zhengjiao.web.forms import DateInput
 from zhengjiao.web.labels import label
 from zhengjiao.web.regions import region_choices, region_name
@@ -53,11 +53,7 @@ from zhengjiao.web.shortcuts import (
     query_string,
     scoped_page,
 )
-from zhengjiao.web.views.registry import _csv_response as csv_response
 
-# The newest receipts a list reads (``queries.receipts`` takes a limit, not a page); searched and
-# paged within this window.
-RECEIPT_WINDOW = 1000
 PDF_CONTENT_TYPE = "application/pdf"
 CHANNEL_LABELS = {
     Channel.WITHHOLDING: gettext_lazy("Bank withholding"),
@@ -214,24 +210,10 @@ class ProposeForm(forms.Form):
 @scoped_page
 def unmatched(request: HttpRequest) -> HttpResponse:
     """Payments no payer was found for, oldest first, with their open proposals (searchable, paged)."""
-    # The query refuses non-tax readers too, but without an audit event: refuse (and record) here.
-    require_department(request.scope, "tax", action="web.collection.unmatched")
     q = request.GET.get("q", "").strip()
-    # The proposal still waiting for a checker, if any (``queries.unmatched_payments`` returns the
-    # payments; their open proposals come with them in one extra query).
-    payments = queries.unmatched_payments(scope=request.scope).prefetch_related(
-        Prefetch(
-            "matches",
-            queryset=PaymentMatch.objects.filter(status=PaymentMatch.Status.PROPOSED).select_related(
-                "payer", "proposed_by"
-            ),
-            to_attr="open_matches",
-        )
-    )
-    if q:
-        payments = payments.filter(
-            Q(external_key__icontains=q) | Q(payer_key__icontains=q) | Q(payer_name__icontains=q)
-        )
+    # Tax officers only: the query refuses (and records) anyone else. Each payment comes with its
+    # proposal still waiting for a checker, if any (``open_matches``); the page is read in SQL.
+    payments = queries.unmatched_payments(scope=request.scope, q=q)
     page = page_number(request)
     total = payments.count()
     items = list(payments[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
@@ -324,52 +306,26 @@ def _receipt_rows(receipts) -> list[dict]:
 def receipts(request: HttpRequest) -> HttpResponse:
     """Receipts of the payers the reader sees, newest first, searchable by number or payer."""
     _workspace(request, "receipts")
-    q = request.GET.get("q", "").strip().upper()
-    found = [
-        r
-        for r in queries.receipts(scope=request.scope, limit=RECEIPT_WINDOW)
-        if not q or q in r.number or q in r.payment.payer_key.upper() or q in r.payment.external_key.upper()
-    ]
-    page = page_number(request)
+    q = request.GET.get("q", "").strip()
+    found = queries.receipts(scope=request.scope, q=q, page=page_number(request), page_size=PAGE_SIZE)
     return render(
         request,
         "web/collection/receipts.html",
         {
             "q": q,
-            "rows": _receipt_rows(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]),
-            "pager": pagination(request, total=len(found), page=page, page_size=PAGE_SIZE),
-            "window": RECEIPT_WINDOW,
+            "rows": _receipt_rows(found.items),
+            "pager": pagination(request, total=found.total, page=found.page, page_size=found.page_size),
             "breadcrumbs": [(_("Receipts"), "")],
         },
     )
 
 
-def _visible_receipt(request: HttpRequest, number: str) -> Receipt:
-    """The receipt ``number`` if it belongs to a payer the reader sees (the rule of
-    ``queries.receipts``: the payment's payer, or the payer of its approved match); 404 otherwise."""
-    payer_ids = queries.visible_payers(request.scope).values("id")
-    receipt = (
-        Receipt.objects.filter(number=number)
-        .filter(
-            Q(payment__payer_id__in=payer_ids)
-            | Q(
-                payment__matches__status=PaymentMatch.Status.APPROVED,
-                payment__matches__payer_id__in=payer_ids,
-            )
-        )
-        .select_related("payment")
-        .first()
-    )
-    if receipt is None:
-        raise NotFound("collection.unknown_receipt", f"找不到收据 {number}", f"No receipt {number}")
-    return receipt
-
-
 @require_GET
 @scoped_page
 def receipt_download(request: HttpRequest, number: str) -> HttpResponse:
-    """The receipt's PDF, rendered again from the ledger (its hash equals the one stored at issue)."""
-    receipt = _visible_receipt(request, number)
+    """The receipt's PDF, rendered again from the ledger (its hash equals the one stored at issue);
+    404 for a receipt the reader may not see (``queries.receipt_of``)."""
+    receipt = queries.receipt_of(scope=request.scope, number=number)
     response = HttpResponse(receipt_pdf(receipt), content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"receipt-{receipt.number}.pdf")
     return response

@@ -26,6 +26,7 @@ from zhengjiao.exchange import queries
 from zhengjiao.exchange.catalogue import message_types
 from zhengjiao.exchange.inbox import RETRY_DEPARTMENTS
 from zhengjiao.exchange.operations import retry_quarantined
+from zhengjiao.web.csv_download import csv_response
 from zhengjiao.web.shortcuts import (
     PAGE_SIZE,
     add_domain_error,
@@ -35,7 +36,6 @@ from zhengjiao.web.shortcuts import (
     query_string,
     scoped_page,
 )
-from zhengjiao.web.views.registry import _csv_response as csv_response
 
 BOX_LABELS = {"outbox": gettext_lazy("Sent (outbox)"), "inbox": gettext_lazy("Received (inbox)")}
 STATE_LABELS = {

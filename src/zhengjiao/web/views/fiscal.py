@@ -23,6 +23,7 @@ from zhengjiao.core.errors import DomainError
 from zhengjiao.core.money import format_yuan
 from zhengjiao.fiscal import queries
 from zhengjiao.fiscal.models import DiscrepancyKind
+from zhengjiao.web.csv_download import csv_response
 from zhengjiao.web.forms import DateInput
 from zhengjiao.web.labels import INSURANCE_TYPE_LABELS, label
 from zhengjiao.web.shortcuts import (
@@ -34,7 +35,6 @@ from zhengjiao.web.shortcuts import (
     scoped_page,
 )
 from zhengjiao.web.views.exchange import BANK_LABELS
-from zhengjiao.web.views.registry import _csv_response as csv_response
 
 DEFAULT_RANGE_DAYS = 31
 DISCREPANCY_LABELS = {

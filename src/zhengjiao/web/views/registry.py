@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from zhengjiao.audit.operations import unmask
 from zhengjiao.core.errors import DomainError, NotFound
 from zhengjiao.core.idnumber import mask_id_number
 from zhengjiao.registry import queries
+from zhengjiao.web.csv_download import csv_response
 from zhengjiao.web.forms import UnmaskForm
 from zhengjiao.web.labels import label
 from zhengjiao.web.regions import region_name
@@ -28,10 +28,6 @@ from zhengjiao.web.shortcuts import (
     query_string,
     scoped_page,
 )
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-# Excel opens UTF-8 CSV as UTF-8 only with a byte-order mark.
-UTF8_BOM = "\ufeff"
 
 
 def _today() -> date:
@@ -70,16 +66,6 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(request, "web/registry/person_search.html", context)
 
 
-def _csv_response(filename: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
-    response = HttpResponse(content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write(UTF8_BOM)
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
-
-
 @require_GET
 @scoped_page
 def employer_export(request: HttpRequest) -> HttpResponse:
@@ -110,7 +96,7 @@ def employer_export(request: HttpRequest) -> HttpResponse:
         ]
         for e in result.items
     ]
-    return _csv_response(f"employers-page{page}.csv", header, rows)
+    return csv_response(f"employers-page{page}.csv", header, rows)
 
 
 @require_GET
@@ -143,7 +129,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
         ]
         for p in result.items
     ]
-    return _csv_response(f"persons-page{page}.csv", header, rows)
+    return csv_response(f"persons-page{page}.csv", header, rows)
 
 
 @require_GET
