@@ -3,8 +3,8 @@
 - ``POST /collection-plans/send``: tell tax what it does not have yet of a period (registrations,
   plan batches, reassessment deltas), inline; large regions run with ``zj plan send``.
 - ``GET /collection-plans/dispatches``: the plan-sending runs and what each sent.
-- ``GET /tax-reports`` and ``GET /tax-reports/{id}``: the queue of reports tax raised while
-  collecting (unregistered units, untrue declarations, missing employers);
+- ``GET /tax-reports`` (paged: ``page``, ``page_size``) and ``GET /tax-reports/{id}``: the queue of
+  reports tax raised while collecting (unregistered units, untrue declarations, missing employers);
   ``POST /tax-reports/{id}/confirm-missing|reject|acknowledge`` works through them.
 
 Who may: ``assessment.plan_sending`` and ``assessment.operations.tax_reports`` check the department
@@ -20,7 +20,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from zhengjiao.accounts.scoping import scope_of
-from zhengjiao.api.schemas import Day, Id, Input, Text, errors
+from zhengjiao.api.schemas import Day, Id, Input, PageOut, PageQuery, Text, errors, render_page
 from zhengjiao.assessment import queries
 from zhengjiao.assessment.models import PlanDispatch, TaxReport, TaxReportKind, TaxReportStatus
 from zhengjiao.assessment.operations.tax_reports import (
@@ -71,14 +71,13 @@ class DispatchOut(Schema):
     summary: dict[str, Any] = Field(description="what the run sent: rows, messages and fen by kind")
 
 
-class ReportQuery(Schema):
+class ReportQuery(PageQuery):
     status: str | None = Field(
         None,
         description="received (the open queue), confirmed or rejected",
         json_schema_extra={"enum": TaxReportStatus.values},
     )
     kind: str | None = Field(None, json_schema_extra={"enum": TaxReportKind.values})
-    limit: int = Field(100, ge=1, le=500, description="newest first, at most this many")
 
 
 class ReportOut(Schema):
@@ -161,13 +160,17 @@ def list_dispatches(request: HttpRequest, filters: Query[DispatchQuery]):
     return [render_dispatch(d) for d in dispatches]
 
 
-@reports_router.get("", response={200: list[ReportOut], **errors(400, 401, 403)})
+@reports_router.get("", response={200: PageOut[ReportOut], **errors(400, 401, 403)})
 def list_reports(request: HttpRequest, filters: Query[ReportQuery]):
-    """Reports tax sent the agency, in the caller's region, newest first."""
-    reports = queries.tax_reports(
-        scope=scope_of(request.auth), status=filters.status, kind=filters.kind, limit=filters.limit
+    """Reports tax sent the agency, in the caller's region, newest first, one page at a time."""
+    found = queries.tax_reports(
+        scope=scope_of(request.auth),
+        status=filters.status,
+        kind=filters.kind,
+        page=filters.page,
+        page_size=filters.page_size,
     )
-    return [render_report(r) for r in reports]
+    return render_page(found, render_report)
 
 
 @reports_router.get("/{report_id}", response={200: ReportOut, **errors(401, 403, 404)})

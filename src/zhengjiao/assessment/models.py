@@ -438,8 +438,10 @@ class PlanEntryKind(models.TextChoices):
 class PlanDispatch(models.Model):
     """One run of ``plan_sending.send_collection_plan``: what it covered and what it sent.
 
-    Not a money row: ``summary`` is written when the run finishes. ``plan_key`` names the
-    ``collection_plan`` messages of the run (``batch_no`` of ``batch_count``).
+    Not a money row: the run moves ``progress_done`` towards ``progress_total`` (payers registered
+    plus rows sent) as it goes, and writes ``summary`` when it finishes. ``plan_key`` names the
+    ``collection_plan`` messages of the run (``batch_no`` of ``batch_count``). ``task_id`` is the
+    background task that ran it (``plan_tasks``), blank for a run from the command line or the API.
     """
 
     period = models.CharField(max_length=7)
@@ -449,13 +451,22 @@ class PlanDispatch(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    task_id = models.CharField(max_length=64, blank=True, help_text="blank: not run as a background task")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["period", "created_at"], name="assess_dispatch_period")]
+        constraints = [
+            # One dispatch per task; the progress page finds the run by it.
+            models.UniqueConstraint(
+                fields=["task_id"], condition=~Q(task_id=""), name="assess_dispatch_one_per_task"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"plan dispatch {self.plan_key}"

@@ -22,6 +22,12 @@ crash loses nothing sent and a rerun sends what is left. A rerun with nothing ne
 Receivables are read up to the highest id seen at the start (append-only, so that is a snapshot):
 the plan's batch count cannot drift while the run goes.
 
+Progress: the run's ``PlanDispatch`` is created with ``progress_total`` (payers to register plus
+slices to send) and its ``progress_done`` is written after each message (a single-row ``UPDATE`` of
+the run's own dispatch, outside the page's transaction: progress is a record of the run, not money).
+A caller that wants to tag the dispatch (the background task stamps its ``task_id``) passes
+``on_start``, which runs inside the transaction that creates the dispatch.
+
 Concurrency: two runs over the same slices would both compute entry n+1 (or register the same
 payer); the unique ``entry_key``, per-slice ``seq`` and payer key let only one commit, the other
 gets ``assessment.plan_send_conflict`` (409) with its batch rolled back. Messages of one pair are
@@ -71,6 +77,7 @@ REASSESSMENT_REASON = (
 )
 
 Progress = Callable[[int, int], None]
+OnStart = Callable[[PlanDispatch], None]
 # One audit event per message sent, and one per run (``assessment.send_collection_plan``).
 _BATCH_ACTIONS = {
     "collection_plan": "assessment.send_plan_batch",
@@ -239,15 +246,19 @@ def send_collection_plan(
     region_code: str | None = None,
     batch_size: int = 1000,
     progress: Progress | None = None,
+    on_start: OnStart | None = None,
 ) -> PlanSendSummary:
     """Send tax what it does not yet have of ``period``'s receivables (see the module docstring).
 
     ``actor`` is agency staff (their region, narrowed by ``region_code``) or ``None`` (the system,
     the whole province unless ``region_code``). ``progress(done, total)`` counts payers registered
-    and rows sent. Codes: ``period.invalid``, ``region.invalid_code``, ``assessment.invalid_batch_size``,
+    and rows sent; it is called after the dispatch's own progress columns are written.
+    ``on_start(dispatch)`` is called once, inside the transaction that creates the run's dispatch (what
+    it writes commits with the dispatch; an exception from it rolls the dispatch back and sends
+    nothing). Codes: ``period.invalid``, ``region.invalid_code``, ``assessment.invalid_batch_size``,
     ``access.denied``, ``access.out_of_region``, ``assessment.plan_send_conflict`` (409).
     """
-    text, prefix, region_code = _check_request(
+    text, prefix, region_code = check_request(
         actor=actor, period=period, region_code=region_code, batch_size=batch_size
     )
     upto = Receivable.objects.aggregate(last=Max("id"))["last"] or 0
@@ -268,7 +279,10 @@ def send_collection_plan(
             plan_key=f"{text}:{region_code or 'all'}:{uuid.uuid4().hex[:16]}",
             receivables_up_to=upto,
             requested_by=actor,
+            progress_total=total,
         )
+        if on_start is not None:
+            on_start(dispatch)
         record_event(
             actor=actor,
             action="assessment.start_plan_dispatch",
@@ -284,8 +298,13 @@ def send_collection_plan(
     def tick(count: int) -> None:
         nonlocal done
         done += count
+        if count:
+            # A payer renamed after the count can add a registration: the total never lags ``done``.
+            PlanDispatch.objects.filter(pk=dispatch.pk).update(
+                progress_done=done, progress_total=max(total, done)
+            )
         if progress is not None:
-            progress(done, total)
+            progress(done, max(total, done))
 
     tick(0)
     for payer in payer_types:
@@ -338,11 +357,14 @@ def _finish(dispatch: PlanDispatch, summary: PlanSendSummary, *, actor: User | N
     return summary
 
 
-def _check_request(
+def check_request(
     *, actor: User | None, period: str | Period, region_code: str | None, batch_size: int
 ) -> tuple[str, str, str | None]:
-    """The period text, region prefix and region (``None``: the province) of a valid request;
-    refusals come before any write."""
+    """The period text, region prefix and region (``None``: the province) of a valid request to send
+    ``period``'s plan, checked before any write (``plan_tasks`` checks a request with it before
+    queueing). Codes: ``assessment.invalid_batch_size``, ``period.invalid`` (field ``period``),
+    ``region.invalid_code`` (field ``region``), ``access.denied`` and ``access.out_of_region`` (both
+    recorded, durably: call it outside any atomic block)."""
     if (
         isinstance(batch_size, bool)
         or not isinstance(batch_size, int)

@@ -6,12 +6,11 @@ checks the request first (agency staff, a region inside theirs, a valid period: 
 and audits the request. The task runs ``send_collection_plan`` as the requester; ``plan_send_status``
 reads where it got to, for the progress page.
 
-Progress: ``send_collection_plan`` creates its ``PlanDispatch`` itself, so the task cannot name the
-dispatch beforehand. At the first progress call (made right after the dispatch commits) the task
-claims the newest unfinished dispatch of its requester, period and region that no task has claimed
-(a compare-and-set ``update()`` whose row count is checked) and from then on writes
-``{"task_id", "progress_done", "progress_total"}`` into its ``summary``; the run's final figures
-replace them when it finishes. A dispatch is a record of a run, not a money row.
+Progress: ``send_collection_plan`` creates its ``PlanDispatch`` and keeps its ``progress_done`` /
+``progress_total`` columns up to date. The task stamps its own id on that dispatch through
+``on_start``, inside the transaction that creates it, so the dispatch of a task is found by
+``task_id`` (unique) from the moment it exists, and never confused with another run of the same
+requester, period and region. A dispatch is a record of a run, not a money row.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import TaskContext, task
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
@@ -30,7 +28,7 @@ from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 from zhengjiao.accounts.models import User
 from zhengjiao.accounts.scoping import Scope, require_department
 from zhengjiao.assessment.models import PlanDispatch
-from zhengjiao.assessment.plan_sending import _check_request, send_collection_plan
+from zhengjiao.assessment.plan_sending import check_request, send_collection_plan
 from zhengjiao.audit.operations import record_event
 from zhengjiao.core.errors import DomainError, NotFound
 from zhengjiao.policy.rules import region_chain
@@ -90,7 +88,7 @@ def queue_collection_plan(*, actor: User, period: str, region_code: str | None =
     Checked before anything is queued: ``access.denied``, ``access.out_of_region`` (both recorded),
     ``period.invalid`` (field ``period``), ``region.invalid_code`` (field ``region``).
     """
-    text, _prefix, region = _check_request(
+    text, _prefix, region = check_request(
         actor=actor, period=period, region_code=region_code, batch_size=BATCH_SIZE
     )
     region = region or actor.region_code
@@ -138,20 +136,20 @@ def run_plan_send(
     """The task's work (the task passes its own id). ``observe(done, total)`` is called after each
     progress write: a seam for tests, not needed by the task."""
     actor = User.objects.get(pk=user_id)
-    tracker = _DispatchProgress(
-        task_id=task_id, user_id=user_id, period=period, region_code=region_code, since=timezone.now()
-    )
+    started: list[int] = []
 
-    def progress(done: int, total: int) -> None:
-        tracker(done, total)
-        if observe is not None:
-            observe(done, total)
+    def stamp(dispatch: PlanDispatch) -> None:
+        # Inside the transaction that creates the dispatch: the task id commits with it.
+        PlanDispatch.objects.filter(pk=dispatch.pk).update(task_id=task_id)
+        started.append(dispatch.pk)
 
     try:
-        sent = send_collection_plan(actor=actor, period=period, region_code=region_code, progress=progress)
+        sent = send_collection_plan(
+            actor=actor, period=period, region_code=region_code, progress=observe, on_start=stamp
+        )
     except DomainError as refusal:
         return {
-            "dispatch_id": tracker.dispatch_id,
+            "dispatch_id": started[0] if started else None,
             "error": {
                 "code": refusal.code,
                 "message_zh": refusal.message_zh,
@@ -160,41 +158,6 @@ def run_plan_send(
         }
     figures = {key: value for key, value in sent.as_dict().items() if key != "message_ids"}
     return {"dispatch_id": sent.dispatch_id, "summary": figures}
-
-
-class _DispatchProgress:
-    """Writes a run's progress onto its dispatch (found and claimed at the first call)."""
-
-    def __init__(self, *, task_id: str, user_id: int, period: str, region_code: str, since: datetime) -> None:
-        self.task_id = task_id
-        self.candidates = PlanDispatch.objects.filter(
-            requested_by_id=user_id,
-            period=period,
-            region_code=region_code,
-            finished_at__isnull=True,
-            created_at__gte=since,
-        )
-        self.dispatch_id: int | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        figures = {"task_id": self.task_id, "progress_done": done, "progress_total": total}
-        if self.dispatch_id is not None:
-            PlanDispatch.objects.filter(pk=self.dispatch_id, finished_at__isnull=True).update(summary=figures)
-            return
-        # Claim the newest unclaimed candidate (compare-and-set on "no task_id yet", count checked).
-        for candidate in (
-            self.candidates.exclude(summary__has_key="task_id")
-            .order_by("-id")
-            .values_list("pk", flat=True)[:3]
-        ):
-            claimed = (
-                PlanDispatch.objects.filter(pk=candidate)
-                .exclude(summary__has_key="task_id")
-                .update(summary=figures)
-            )
-            if claimed == 1:
-                self.dispatch_id = candidate
-                return
 
 
 # --- reads ---------------------------------------------------------------------------------------------
@@ -222,13 +185,13 @@ def plan_send_status(*, scope: Scope, task_id: str) -> PlanSendStatus:
         enqueued_at=result.enqueued_at,
         finished_at=result.finished_at,
     )
+    dispatch = PlanDispatch.objects.filter(task_id=status.task_id).first()
     if status.state == FAILED:
         failure = result.errors[-1].exception_class_path if result.errors else ""
-        return _with(status, failure=failure, dispatch=_running_dispatch(task_id))
+        return _with(status, failure=failure, dispatch=dispatch)
     if status.state != DONE:
-        return _with(status, dispatch=_running_dispatch(task_id))
+        return _with(status, dispatch=dispatch)
     outcome = result.return_value or {}
-    dispatch = PlanDispatch.objects.filter(pk=outcome.get("dispatch_id")).first()
     if "error" in outcome:
         error = outcome["error"]
         return _with(
@@ -239,16 +202,16 @@ def plan_send_status(*, scope: Scope, task_id: str) -> PlanSendStatus:
     return _with(status, dispatch=dispatch, summary=outcome.get("summary", {}))
 
 
-def _running_dispatch(task_id: str) -> PlanDispatch | None:
-    return PlanDispatch.objects.filter(summary__task_id=task_id).first()
-
-
 def _with(status: PlanSendStatus, *, dispatch: PlanDispatch | None, **values: Any) -> PlanSendStatus:
-    figures = dispatch.summary if dispatch is not None else {}
-    progress = {}
-    if figures.get("task_id") == status.task_id:
-        progress = {"progress_done": figures["progress_done"], "progress_total": figures["progress_total"]}
-    return replace(status, dispatch=dispatch, **progress, **values)
+    if dispatch is None:
+        return replace(status, **values)
+    return replace(
+        status,
+        dispatch=dispatch,
+        progress_done=dispatch.progress_done,
+        progress_total=dispatch.progress_total,
+        **values,
+    )
 
 
 def _unknown(task_id: str) -> NotFound:

@@ -39,10 +39,11 @@ from zhengjiao.assessment.models import (
     TaxReport,
 )
 from zhengjiao.core.errors import DomainError, NotFound, PermissionDeniedError
+from zhengjiao.core.paging import Page
 from zhengjiao.core.period import Period
 from zhengjiao.core.regions import subtree_prefix
 from zhengjiao.policy.rules import region_chain
-from zhengjiao.registry.queries import STAFF_READERS, visible_employers, visible_persons
+from zhengjiao.registry.queries import MAX_PAGE_SIZE, STAFF_READERS, visible_employers, visible_persons
 
 RECEIVABLE_STATUS_DUE = plan_rules.STATUS_DUE
 DEFAULT_BATCH_SIZE = 1000
@@ -551,19 +552,38 @@ def _visible_person(scope: Scope, id_number: str):
 
 
 def tax_reports(
-    *, scope: Scope, status: str | None = None, kind: str | None = None, limit: int = 100
-) -> list[TaxReport]:
+    *,
+    scope: Scope,
+    status: str | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page[TaxReport]:
     """Reports tax sent the agency (unregistered units, declaration discrepancies, missing
-    employers) in the reader's region, newest first; ``status`` ``received`` is the open queue."""
+    employers) in the reader's region, newest first, one page at a time (``LIMIT``/``OFFSET`` and a
+    ``COUNT`` in SQL); ``status`` ``received`` is the open queue. A page past the last is empty.
+    Codes: ``assessment.invalid_page`` (``page`` < 1), ``assessment.invalid_page_size`` (not 1 to
+    ``MAX_PAGE_SIZE``), ``access.no_business_data``, ``access.denied``."""
     prefix = _staff_prefix(scope)
-    reports = TaxReport.objects.select_related("employer", "handled_by").filter(
-        region_code__startswith=prefix
-    )
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise DomainError("assessment.invalid_page", "页码应从 1 开始。", "Pages start at 1.", field="page")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise DomainError(
+            "assessment.invalid_page_size",
+            f"每页条数应为 1 至 {MAX_PAGE_SIZE}。",
+            f"The page size must be 1 to {MAX_PAGE_SIZE}.",
+            field="page_size",
+        )
+    reports = TaxReport.objects.filter(region_code__startswith=prefix)
     if status:
         reports = reports.filter(status=status)
     if kind:
         reports = reports.filter(kind=kind)
-    return list(reports.order_by("-received_at", "-id")[: max(1, min(limit, 500))])
+    total = reports.count()
+    start = (page - 1) * page_size
+    ordered = reports.select_related("employer", "handled_by").order_by("-received_at", "-id")
+    items = list(ordered[start : start + page_size]) if start < total else []
+    return Page(items=items, total=total, page=page, page_size=page_size)
 
 
 def get_tax_report(*, scope: Scope, report_id: int) -> TaxReport:

@@ -145,7 +145,7 @@ def missing_report(assessed) -> int:
 
 
 def test_a_missing_employer_report_is_confirmed_once(missing_report, agency, tax):
-    queue = agency.get("/tax-reports", {"status": "received"}).json()
+    queue = agency.get("/tax-reports", {"status": "received"}).json()["items"]
     assert [(r["id"], r["kind"]) for r in queue] == [(missing_report, "missing_employer_report")]
     assert_error(
         tax.post(f"/tax-reports/{missing_report}/confirm-missing", {"effective_date": "2025-09-01"}),
@@ -207,7 +207,7 @@ def test_a_discrepancy_is_acknowledged_not_confirmed_missing(assessed, agency):
             "evidence": "个税工资合计",
         },
     )
-    report = agency.get("/tax-reports", {"kind": "declaration_discrepancy"}).json()[0]
+    report = agency.get("/tax-reports", {"kind": "declaration_discrepancy"}).json()["items"][0]
     assert_error(
         agency.post(f"/tax-reports/{report['id']}/confirm-missing", {"effective_date": "2025-09-01"}),
         409,
@@ -215,3 +215,40 @@ def test_a_discrepancy_is_acknowledged_not_confirmed_missing(assessed, agency):
     )
     done = agency.post(f"/tax-reports/{report['id']}/acknowledge", {"note": "已安排重新核定"})
     assert (done.json()["status"], done.json()["resolution"]) == ("confirmed", "reassessment_needed")
+
+
+def test_the_report_queue_comes_a_page_at_a_time(assessed, agency):
+    employer, _ = assessed
+    # Three reports in order: newest first, pages of two are [disc:3, disc:2], [disc:1].
+    for n in (1, 2, 3):
+        from_tax(
+            "declaration_discrepancy",
+            {
+                "report_key": f"disc:{n}",
+                "uscc": employer.uscc,
+                "period": "2025-07",
+                "declared_wage_total_fen": 800_000,
+                "observed_wage_total_fen": 1_200_000,
+                "evidence": "个税工资合计",
+            },
+        )
+    first = agency.get("/tax-reports", {"page_size": 2}).json()
+    assert [r["report_key"] for r in first["items"]] == ["disc:3", "disc:2"]
+    # 3 reports, 2 a page: ceil(3 / 2) = 2 pages.
+    assert {k: v for k, v in first.items() if k != "items"} == {
+        "total": 3,
+        "page": 1,
+        "page_size": 2,
+        "pages": 2,
+        "has_next": True,
+    }
+    second = agency.get("/tax-reports", {"page": 2, "page_size": 2}).json()
+    assert ([r["report_key"] for r in second["items"]], second["has_next"]) == (["disc:1"], False)
+    # The default page size is 50.
+    assert agency.get("/tax-reports").json()["page_size"] == 50
+    assert agency.get("/tax-reports", {"status": "confirmed"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize(("params", "field"), [({"page": 0}, "page"), ({"page_size": 501}, "page_size")])
+def test_a_bad_page_of_the_report_queue_is_refused(agency, policy, params, field):
+    assert_error(agency.get("/tax-reports", params), 400, "request.invalid", field)

@@ -19,6 +19,7 @@ from tests.functional.web_agency_exchange.conftest import JULY, NANJING, SUZHOU,
 from zhengjiao.accounts.models import User
 from zhengjiao.assessment import plan_tasks
 from zhengjiao.assessment.models import PlanDispatch
+from zhengjiao.assessment.plan_sending import send_collection_plan
 from zhengjiao.audit.models import AuditEvent
 from zhengjiao.core.errors import DomainError
 from zhengjiao.core.period import Period
@@ -122,8 +123,29 @@ def test_the_progress_page_follows_the_send_while_it_runs(owed_employer, clerk, 
     # message and the plan batch.
     assert seen == [("running", "0/3"), ("running", "1/3"), ("running", "3/3")]
     assert outcome["summary"]["plan_fen"] == 350_000
-    # The run's figures replace its progress when it finishes.
-    assert "task_id" not in PlanDispatch.objects.get().summary
+    # The task's id is on its dispatch, whose progress ends complete; the summary holds the figures.
+    dispatch = PlanDispatch.objects.get()
+    assert (dispatch.task_id, dispatch.progress_done, dispatch.progress_total) == (str(task.id), 3, 3)
+    assert "task_id" not in dispatch.summary and dispatch.summary["plan_rows"] == 2
+
+
+def test_a_send_from_the_command_line_shows_its_progress_in_the_list_too(owed_employer, clerk, signed_in):
+    client = signed_in(clerk)
+    listed: list[str] = []
+
+    def look(done: int, total: int) -> None:
+        listed.append(table(client.get(PLAN_URL), "dispatches")[1][4])
+
+    send_collection_plan(actor=None, period=JULY, region_code=NANJING, progress=look)
+    # 1 registration + 2 plan rows, as in the test above.
+    assert listed == ["发送中：0 / 3", "发送中：1 / 3", "发送中：3 / 3"]
+    assert table(client.get(PLAN_URL), "dispatches")[1][5:9] == ["1", "2", "1", "3,500.00"]
+
+
+def test_a_send_that_stopped_before_progress_was_recorded_shows_not_finished(clerk, signed_in):
+    # A dispatch left unfinished from before the progress columns (0 of 0).
+    PlanDispatch.objects.create(period=JULY, region_code=NANJING, plan_key="old", receivables_up_to=0)
+    assert table(signed_in(clerk).get(PLAN_URL), "dispatches")[1][4] == "未完成"
 
 
 def test_a_send_refused_when_it_runs_shows_the_reason(owed_employer, clerk, signed_in, queued_tasks):

@@ -5,6 +5,9 @@ read, the others are refused."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 
@@ -90,6 +93,38 @@ def test_a_report_page_shows_what_tax_saw(reports, clerk, signed_in):
     # 10,000,000 fen declared, 14,000,000 fen seen by tax.
     assert "100,000.00" in page and "140,000.00" in page and "个税工资合计" in page
     assert 'id="acknowledge-form"' in page and 'id="reject-form"' in page and 'id="confirm-form"' not in page
+
+
+def test_the_queue_is_paged_and_the_links_keep_the_filter(employer, clerk, signed_in):
+    # 21 unregistered units, 20 a page: page 1 holds the newest 20, page 2 the oldest one.
+    first = report_unregistered(make_uscc(NANJING), key="unreg:00")
+    for n in range(1, 21):
+        report_unregistered(make_uscc(NANJING), key=f"unreg:{n:02d}")
+    report_missing(employer)  # filtered out below
+    client = signed_in(clerk)
+    filters = {"status": "", "kind": "unregistered_unit"}
+    page_one = client.get(QUEUE_URL, filters)
+    assert len(table(page_one, "tax-reports")) == 1 + 20
+    html = page_one.content.decode()
+    assert "第 1–20 条，共 21 条" in html
+    next_url = re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(next_url).query) == {"kind": ["unregistered_unit"], "page": ["2"]}
+    page_two = client.get(QUEUE_URL + next_url)
+    assert [row[0] for row in table(page_two, "tax-reports")[1:]] == [str(first.pk)]
+    assert "第 21–21 条，共 21 条" in page_two.content.decode()
+    # Past the last page: no rows, the count still right.
+    beyond = client.get(QUEUE_URL, {**filters, "page": "3"})
+    assert table(beyond, "tax-reports")[1] == ["没有报告。"]
+
+
+def test_the_default_queue_pages_the_open_reports(employer, clerk, signed_in):
+    for n in range(21):
+        report_unregistered(make_uscc(NANJING), key=f"unreg:{n:02d}")
+    client = signed_in(clerk)
+    html = client.get(QUEUE_URL).content.decode()
+    assert "第 1–20 条，共 21 条" in html and "仅显示最新的" not in html
+    # Page 2 of the default (open) queue: the link carries no filter, and the default still applies.
+    assert [row[7] for row in table(client.get(QUEUE_URL, {"page": "2"}), "tax-reports")[1:]] == ["待处理"]
 
 
 # --- confirm a missing employer ---------------------------------------------------------------------------

@@ -87,6 +87,18 @@ def reverse(run, original):
     )
 
 
+def employers_owing(run, count: int) -> list:
+    """``count`` Nanjing employers; employer i (from 1) owes pension 1000·i + 500·i and medical
+    300·i + 100·i fen: two slices each."""
+    employers = [make_employer() for _ in range(count)]
+    for i, employer in enumerate(employers, start=1):
+        receivable(run, employer=employer, employer_fen=1000 * i, individual_fen=500 * i)
+        receivable(
+            run, employer=employer, insurance_type="medical", employer_fen=300 * i, individual_fen=100 * i
+        )
+    return employers
+
+
 def outbox(message_type: str) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(type=message_type, sender="agency").order_by("sequence"))
 

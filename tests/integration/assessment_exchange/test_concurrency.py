@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.assessment.test_concurrency import race
-from tests.integration.assessment_exchange.conftest import JULY, make_employer, receivable
+from tests.integration.assessment_exchange.conftest import JULY, employers_owing
 from zhengjiao.assessment.models import Receivable, SentPlanEntry, TaxPayer
 from zhengjiao.assessment.plan_sending import send_collection_plan
 from zhengjiao.core.errors import Conflict
@@ -19,12 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_runs_at_once_send_every_slice_once(policy, run):
-    employers = [make_employer() for _ in range(6)]
-    for i, employer in enumerate(employers, start=1):
-        receivable(run, employer=employer, employer_fen=1000 * i, individual_fen=500 * i)
-        receivable(
-            run, employer=employer, insurance_type="medical", employer_fen=300 * i, individual_fen=100 * i
-        )
+    employers_owing(run, 6)
 
     def sender():
         send_collection_plan(actor=None, period=JULY, batch_size=2)

@@ -80,11 +80,11 @@ def test_reports_are_queued_once_in_the_region_of_the_unit(policy, nanjing_clerk
         NANJING,
     )
     # The Nanjing clerk's queue holds the two Nanjing reports, not Suzhou's unregistered unit.
-    queue = queries.tax_reports(scope=scope_of(nanjing_clerk), status="received")
+    queue = queries.tax_reports(scope=scope_of(nanjing_clerk), status="received").items
     assert {r.report_key for r in queue} == {"missing:1", "disc:1"}
     assert TaxReport.objects.get(report_key="disc:1").period == "2025-07"
     suzhou = scope_of(make_user("sz-agency", "agency", SUZHOU))
-    assert [r.report_key for r in queries.tax_reports(scope=suzhou)] == ["unreg:1"]
+    assert [r.report_key for r in queries.tax_reports(scope=suzhou).items] == ["unreg:1"]
     with pytest.raises(DomainError) as hidden:
         queries.get_tax_report(scope=suzhou, report_id=report.pk)
     assert hidden.value.code == "assessment.unknown_report"

@@ -39,10 +39,16 @@ from zhengjiao.core.period import Period
 from zhengjiao.web.assessment_forms import PeriodRegionForm
 from zhengjiao.web.forms import DateInput
 from zhengjiao.web.regions import region_choices, region_name
-from zhengjiao.web.shortcuts import add_domain_error, domain_message, scoped_page
+from zhengjiao.web.shortcuts import (
+    PAGE_SIZE,
+    add_domain_error,
+    domain_message,
+    page_number,
+    pagination,
+    scoped_page,
+)
 
 READERS = plan_tasks.PLAN_READERS
-REPORT_LIMIT = 200
 STATE_LABELS = {
     plan_tasks.QUEUED: gettext_lazy("Queued"),
     plan_tasks.RUNNING: gettext_lazy("Running"),
@@ -97,16 +103,17 @@ class PlanSendForm(PeriodRegionForm):
 
 
 def _dispatch_row(dispatch: PlanDispatch) -> dict[str, Any]:
-    """A send's figures once finished; while it runs, the progress its task writes (a send started
-    from the command line, or one that crashed, has none: it is shown as not finished)."""
+    """A send's figures once finished; until then how far it got (a send that stopped half-way looks
+    the same: sending again sends the rest). Sends from before progress was recorded (0 of 0) are
+    shown as not finished."""
     figures = dispatch.summary or {}
     running = dispatch.finished_at is None
     return {
         "d": dispatch,
         "region": _region_label(dispatch.region_code),
         "figures": {} if running else figures,
-        "progress": {"done": figures["progress_done"], "total": figures["progress_total"]}
-        if running and "progress_total" in figures
+        "progress": {"done": dispatch.progress_done, "total": dispatch.progress_total}
+        if running and dispatch.progress_total
         else None,
         "running": running,
         "plan_yuan": format_yuan(figures.get("plan_fen", 0)),
@@ -266,25 +273,26 @@ def _report_row(report: TaxReport) -> dict[str, Any]:
 @require_GET
 @scoped_page
 def tax_reports(request: HttpRequest) -> HttpResponse:
-    """The reports tax sent in the reader's region, newest first; the open ones by default."""
+    """The reports tax sent in the reader's region, newest first, a page at a time; the open ones by
+    default."""
     _readers_only(request, "tax_reports")
     data = request.GET if "status" in request.GET or "kind" in request.GET else {"status": "received"}
     form = ReportFilterForm(data)
     filters = form.cleaned_data if form.is_valid() else {"status": "received", "kind": ""}
-    reports = queries.tax_reports(
+    found = queries.tax_reports(
         scope=request.scope,
         status=filters["status"] or None,
         kind=filters["kind"] or None,
-        limit=REPORT_LIMIT,
+        page=page_number(request),
+        page_size=PAGE_SIZE,
     )
     return render(
         request,
         "web/agency_exchange/tax_reports.html",
         {
             "form": form,
-            "rows": [_report_row(r) for r in reports],
-            "limit": REPORT_LIMIT,
-            "at_limit": len(reports) >= REPORT_LIMIT,
+            "rows": [_report_row(r) for r in found.items],
+            "pager": pagination(request, total=found.total, page=found.page, page_size=found.page_size),
             "breadcrumbs": [(_("Reports from tax"), "")],
         },
     )
