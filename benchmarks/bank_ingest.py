@@ -10,7 +10,9 @@ PostgreSQL) what the file answers: ``--lines`` payers, each owing pension and me
 bank's result file to a temporary file (90 % debited in full, 5 % insufficient, 5 % partial) and
 times ``ingest_withholding_result`` on it: parse + staging by COPY, the set-based checks, payments by
 ``INSERT … SELECT``, set-based allocation, payment confirmations in batched messages (sent to the
-outbox; delivery off), the audit event — one transaction.
+outbox; delivery off), the audit event — one transaction — and prints the seconds of each stage as
+the operation logs them (``parse_and_copy`` … ``confirmations``, then ``commit``: the deferred
+foreign-key checks).
 
 The baseline posts a file of ``--baseline-lines`` with the same rules the naive way: an ORM loop per
 line (look up the request line, create the payment, read the payer's debts, ``rules.allocate``,
@@ -25,6 +27,7 @@ import argparse
 import io
 import itertools
 import json
+import logging
 import os
 import platform
 import resource
@@ -203,6 +206,17 @@ def write_result_file(path: str, *, file_id: str, bank_code: str, lines: int, ta
         write_result(out, header=header, lines=result_lines(file_id, lines))
 
 
+class StageLog(logging.Handler):
+    """Collects the per-stage seconds the ingest logs at DEBUG (record attribute ``stages``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.stages: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stages = dict(getattr(record, "stages", {}) or {})
+
+
 def bulk(lines: int) -> dict:
     tag = f"{next(_run):05d}"
     t0 = time.perf_counter()
@@ -214,10 +228,17 @@ def bulk(lines: int) -> dict:
         write_result_file(path, file_id=file_id, bank_code="102", lines=lines, tag=tag)
         size = os.path.getsize(path)
         rss_before = peak_rss_mib()
+        stage_log = StageLog()
+        ops_logger = logging.getLogger(ingest_withholding_result.__module__)
+        ops_logger.addHandler(stage_log)
+        ops_logger.setLevel(logging.DEBUG)
+        ops_logger.propagate = False
         t0 = time.perf_counter()
         with open(path, "rb") as stream:
             result = ingest_withholding_result(actor=None, stream=stream, file_name=os.path.basename(path))
         seconds = time.perf_counter() - t0
+        ops_logger.removeHandler(stage_log)
+        ops_logger.propagate = True
     finally:
         os.unlink(path)
     return {
@@ -226,6 +247,7 @@ def bulk(lines: int) -> dict:
         "load_seconds": round(load_s, 2),
         "ingest_seconds": round(seconds, 2),
         "lines_per_second": round(lines / seconds),
+        "stages_seconds": stage_log.stages,
         "payments": result.payments,
         "allocations": result.allocations,
         "peak_rss_mib_before": rss_before,
@@ -360,6 +382,7 @@ def main() -> None:
         f"peak RSS {b['peak_rss_mib_after']} MiB (before ingest {b['peak_rss_mib_before']} MiB); "
         f"data load {b['load_seconds']} s"
     )
+    print("  stages (s): " + ", ".join(f"{name} {value}" for name, value in b["stages_seconds"].items()))
     if figures["naive"]:
         n = figures["naive"]
         print(
