@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.functional.api_exchange.test_openapi import NEW_ROUTES
+
 pytestmark = pytest.mark.django_db
 
 ROUTES = {
@@ -29,38 +31,7 @@ ROUTES = {
     "/api/v1/persons/{id_number}/record": {"get"},
     "/api/v1/collection-plans/{period}": {"get"},
     "/api/v1/calculations/contribution": {"post"},
-    "/api/v1/collection-plans/send": {"post"},
-    "/api/v1/collection-plans/dispatches": {"get"},
-    "/api/v1/tax-reports": {"get"},
-    "/api/v1/tax-reports/{report_id}": {"get"},
-    "/api/v1/tax-reports/{report_id}/confirm-missing": {"post"},
-    "/api/v1/tax-reports/{report_id}/reject": {"post"},
-    "/api/v1/tax-reports/{report_id}/acknowledge": {"post"},
-    "/api/v1/payments": {"post"},
-    "/api/v1/payments/unmatched": {"get"},
-    "/api/v1/payments/{payment_id}/matches": {"post"},
-    "/api/v1/payment-matches/{match_id}/approve": {"post"},
-    "/api/v1/payment-matches/{match_id}/reject": {"post"},
-    "/api/v1/payers/{payer_key}/bills": {"get"},
-    "/api/v1/payers/{payer_key}/payments": {"get"},
-    "/api/v1/collection/progress": {"get"},
-    "/api/v1/receipts/{number}": {"get"},
-    "/api/v1/receipts/{number}/pdf": {"get"},
-    "/api/v1/withholding-agreements": {"post"},
-    "/api/v1/withholding-agreements/{agreement_id}/end": {"post"},
-    "/api/v1/bank-files/withholding-request": {"post"},
-    "/api/v1/bank-files/withholding-results": {"post"},
-    "/api/v1/remittances": {"post"},
-    "/api/v1/fiscal/balances": {"get"},
-    "/api/v1/fiscal/daily-balances": {"get"},
-    "/api/v1/fiscal/deposits": {"get"},
-    "/api/v1/fiscal/discrepancies": {"get"},
-    "/api/v1/exchange/status": {"get"},
-    "/api/v1/exchange/messages": {"get"},
-    "/api/v1/exchange/messages/{message_id}": {"get"},
-    "/api/v1/exchange/quarantine": {"get"},
-    "/api/v1/exchange/messages/{message_id}/retry": {"post"},
-}
+} | NEW_ROUTES  # the issue-4 routes, listed once in api_exchange
 PUBLIC = {
     ("/api/v1/health", "get"),
     ("/api/v1/policy/parameters", "get"),
