@@ -75,6 +75,12 @@ def test_progress_shows_receivable_paid_outstanding_and_rate_per_region_and_type
     ]
 
 
+def test_a_link_naming_only_the_period_shows_the_officers_own_region(paid, officer, signed_in):
+    page = signed_in(officer).get("/tax/progress/", {"period": "2025-06"})
+    first_row = ["玄武区 (320102)", "养老保险", "3,600.00", "3,600.00", "0.00", "100.00%"]
+    assert table(page, "progress")[1] == first_row
+
+
 def test_the_progress_csv_holds_the_rows_shown(paid, officer, signed_in):
     lines = _csv(
         signed_in(officer).get("/tax/progress/export.csv", {"period": "2025-07", "region": "320100"})

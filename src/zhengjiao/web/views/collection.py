@@ -112,7 +112,9 @@ class ProgressForm(PeriodRegionForm):
 def _progress_form(request: HttpRequest) -> ProgressForm:
     scope = request.scope
     default = {"period": str(Period.of(timezone.localdate())), "region": scope.region_code}
-    return ProgressForm(request.GET or default, region_choices=region_choices(within=scope.region_prefix))
+    # A link that names only the period (or only the region) takes the other from the defaults.
+    data = {**default, **request.GET.dict()}
+    return ProgressForm(data, region_choices=region_choices(within=scope.region_prefix))
 
 
 def _progress(request: HttpRequest, form: ProgressForm) -> list[queries.ProgressRow] | None:
