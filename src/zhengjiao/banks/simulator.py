@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
@@ -331,14 +332,15 @@ def _falsify_totals(path: Path) -> None:
 
 
 def _share(text: str) -> int:
-    """A share as a fraction (``0.05``) → ppm (50,000), rounded half up."""
+    """A share as a fraction (``0.05``) → ppm (50,000), rounded half up; read as a decimal, so
+    the ppm figure is exact (no binary float between the text and the integer)."""
     try:
-        value = float(text)
-    except ValueError:
+        value = Decimal(text)
+    except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a number: {text}") from None
-    if not 0 <= value <= 1:
+    if not value.is_finite() or not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("a share lies between 0 and 1")
-    return int(value * rules.PPM + 0.5)
+    return int((value * rules.PPM).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 
@@ -22,7 +23,14 @@ from zhengjiao.audit.models import AuditEvent
 from zhengjiao.banks import operations as ops
 from zhengjiao.banks import rules
 from zhengjiao.banks.models import AccountEntry, ProcessedRequest, ResultLineRecord
-from zhengjiao.banks.simulator import Options, answer_request, emit_result, simulate_cli, write_result_file
+from zhengjiao.banks.simulator import (
+    Options,
+    _share,
+    answer_request,
+    emit_result,
+    simulate_cli,
+    write_result_file,
+)
 from zhengjiao.core.errors import Conflict, DomainError
 from zhengjiao.exchange.formats.withholding import FormatError, read_result
 
@@ -256,3 +264,13 @@ def test_the_cli_refuses_shares_above_one(special, tmp_path, capsys):
     assert simulate_cli(argv) == 2
     assert "banks.invalid_shares" in capsys.readouterr().err
     assert simulate_cli([str(request)]) == 2  # --out is required
+
+
+def test_a_share_on_the_command_line_becomes_exact_ppm_rounded_half_up():
+    assert _share("0.05") == 50_000
+    assert _share("1") == 1_000_000
+    assert _share("0.0000005") == 1  # 0.5 ppm rounds half up
+    assert _share("0.0000004") == 0
+    for bad in ("1.5", "-0.1", "nan", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _share(bad)
