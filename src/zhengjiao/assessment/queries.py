@@ -39,7 +39,7 @@ from zhengjiao.assessment.models import (
     TaxReport,
 )
 from zhengjiao.core.errors import DomainError, NotFound, PermissionDeniedError
-from zhengjiao.core.paging import Page
+from zhengjiao.core.paging import Page, check_page
 from zhengjiao.core.period import Period
 from zhengjiao.core.regions import subtree_prefix
 from zhengjiao.policy.rules import region_chain
@@ -565,15 +565,7 @@ def tax_reports(
     Codes: ``assessment.invalid_page`` (``page`` < 1), ``assessment.invalid_page_size`` (not 1 to
     ``MAX_PAGE_SIZE``), ``access.no_business_data``, ``access.denied``."""
     prefix = _staff_prefix(scope)
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise DomainError("assessment.invalid_page", "页码应从 1 开始。", "Pages start at 1.", field="page")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise DomainError(
-            "assessment.invalid_page_size",
-            f"每页条数应为 1 至 {MAX_PAGE_SIZE}。",
-            f"The page size must be 1 to {MAX_PAGE_SIZE}.",
-            field="page_size",
-        )
+    check_page(page, page_size, max_page_size=MAX_PAGE_SIZE, module="assessment")
     reports = TaxReport.objects.filter(region_code__startswith=prefix)
     if status:
         reports = reports.filter(status=status)

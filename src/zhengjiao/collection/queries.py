@@ -19,8 +19,8 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from zhengjiao.accounts.scoping import Scope, require_department
 from zhengjiao.collection.models import Allocation, Payment, PaymentMatch, Receipt, ReceivableEntry, TaxPayer
 from zhengjiao.collection.rules import collection_rate_ppm, type_rank
-from zhengjiao.core.errors import DomainError, NotFound
-from zhengjiao.core.paging import Page
+from zhengjiao.core.errors import NotFound
+from zhengjiao.core.paging import Page, check_page
 from zhengjiao.core.regions import subtree_prefix
 
 MAX_PAGE_SIZE = 500
@@ -105,15 +105,7 @@ def collection_progress(*, scope: Scope, period: str, region_code: str | None = 
 
 def _page_of(queryset: QuerySet[Receipt], *, page: int, page_size: int) -> ReceiptPage:
     """``page`` (from 1) of ``queryset`` (already ordered): a COUNT and one LIMIT/OFFSET read."""
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise DomainError("collection.invalid_page", "页码应从 1 开始。", "Pages start at 1.", field="page")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise DomainError(
-            "collection.invalid_page_size",
-            f"每页条数应为 1 至 {MAX_PAGE_SIZE}。",
-            f"The page size must be 1 to {MAX_PAGE_SIZE}.",
-            field="page_size",
-        )
+    check_page(page, page_size, max_page_size=MAX_PAGE_SIZE, module="collection")
     total = queryset.count()
     start = (page - 1) * page_size
     items = list(queryset[start : start + page_size]) if start < total else []

@@ -20,7 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from zhengjiao.accounts.scoping import Scope, require_department
 from zhengjiao.audit.masking import mask_bank_account, mask_id_numbers_in
 from zhengjiao.core.errors import DomainError, NotFound
-from zhengjiao.core.paging import Page
+from zhengjiao.core.paging import Page, check_page
 from zhengjiao.exchange.models import (
     InboundSequence,
     InboxMessage,
@@ -144,13 +144,7 @@ def messages(
             f"state must be one of {', '.join(states)}",
             field="state",
         )
-    if not 1 <= page_size <= MAX_PAGE_SIZE or page < 1:
-        raise DomainError(
-            "exchange.invalid_filter",
-            f"page 从 1 开始，page_size 在 1 到 {MAX_PAGE_SIZE} 之间",
-            f"page starts at 1 and page_size lies between 1 and {MAX_PAGE_SIZE}",
-            field="page_size",
-        )
+    check_page(page, page_size, max_page_size=MAX_PAGE_SIZE, module="exchange")
     rows: QuerySet = (OutboxMessage if box == "outbox" else InboxMessage).objects.all()
     if state is not None:
         rows = rows.filter(status=state)

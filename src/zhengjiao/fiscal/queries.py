@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from zhengjiao.accounts.scoping import Scope
 from zhengjiao.core.errors import DomainError, PermissionDeniedError
-from zhengjiao.core.paging import Page
+from zhengjiao.core.paging import Page, check_page
 from zhengjiao.core.regions import JIANGSU
 from zhengjiao.fiscal.models import (
     Confirmation,
@@ -75,10 +75,7 @@ def _provincial(scope: Scope) -> None:
 
 
 def _page(query: QuerySet, page: int, page_size: int) -> Page:
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise DomainError(
-            "fiscal.invalid_page", "页码或每页条数无效", "Invalid page or page size", field="page"
-        )
+    check_page(page, page_size, max_page_size=MAX_PAGE_SIZE, module="fiscal")
     total = query.count()
     start = (page - 1) * page_size
     return Page(list(query[start : start + page_size]), total, page, page_size)

@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from zhengjiao.accounts.scoping import Scope
 from zhengjiao.core.errors import DomainError, NotFound, PermissionDeniedError
 from zhengjiao.core.idnumber import mask_id_number
-from zhengjiao.core.paging import Page
+from zhengjiao.core.paging import Page, check_page
 from zhengjiao.registry.models import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -61,15 +61,7 @@ def _kind(scope: Scope) -> str:
 
 
 def _paginate(queryset: QuerySet, page: int, page_size: int) -> Page:
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise DomainError("registry.invalid_page", "页码应从 1 开始。", "Pages start at 1.", field="page")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise DomainError(
-            "registry.invalid_page_size",
-            f"每页条数应为 1 至 {MAX_PAGE_SIZE}。",
-            f"The page size must be 1 to {MAX_PAGE_SIZE}.",
-            field="page_size",
-        )
+    check_page(page, page_size, max_page_size=MAX_PAGE_SIZE, module="registry")
     offset = (page - 1) * page_size
     return Page(
         items=list(queryset[offset : offset + page_size]),
