@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "zhengjiao.banks",
     "zhengjiao.assessment",
     "zhengjiao.collection",
+    "zhengjiao.arrears",
     "zhengjiao.fiscal",
     "zhengjiao.api",
     "zhengjiao.web",

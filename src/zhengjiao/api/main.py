@@ -10,6 +10,9 @@ from ninja import NinjaAPI, Schema
 
 from zhengjiao.accounts.api_auth import api_auth
 from zhengjiao.api import (
+    arrears_cases,
+    arrears_close,
+    arrears_relief,
     assessments,
     calculations,
     collection,
@@ -65,6 +68,9 @@ api.add_router("/bank-files", collection.bank_files_router)
 api.add_router("/remittances", collection.remittances_router)
 api.add_router("/fiscal", fiscal.router)
 api.add_router("/exchange", exchange.router)
+api.add_router("/arrears", arrears_close.router)
+api.add_router("/arrears", arrears_cases.router)
+api.add_router("/arrears", arrears_relief.router)
 
 
 @api.get("/health", auth=None, tags=["meta"])

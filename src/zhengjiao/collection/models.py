@@ -36,6 +36,8 @@ class Part(models.TextChoices):
 class EntryKind(models.TextChoices):
     PLAN = "plan", "征缴计划"
     REASSESSMENT = "reassessment", "重新核定"
+    LATE_FEE = "late_fee", "滞纳金计提"
+    WRITE_OFF = "write_off", "核销"
 
 
 class Channel(models.TextChoices):
@@ -70,7 +72,9 @@ class TaxPayer(models.Model):
 
 
 class ReceivableEntry(models.Model):
-    """One receivable row as the agency sent it (collection plan or reassessment delta). Never updated."""
+    """One receivable row. Never updated. The agency's rows (collection plan, reassessment delta) come
+    by message; tax's own arrears work adds late-fee accruals (close of business) and write-off
+    entries (negative, pooled portion only) and their reversals."""
 
     entry_key = models.CharField(max_length=200, unique=True)
     message_id = models.CharField(max_length=64)
