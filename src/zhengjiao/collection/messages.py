@@ -1,4 +1,6 @@
-"""The exchange messages the tax side handles (docs/internal/exchange-contract.md).
+"""The exchange messages the tax side handles (docs/internal/exchange-contract.md). The banks'
+answers to account inquiries and transfer orders are handled by ``arrears.messages`` (they move
+enforcement cases), which records them through this module's intake functions first.
 
 Each handler runs inside the transaction that records the inbox row and is idempotent: payers are
 upserted by key, receivable entries posted once per ``entry_key``, answers keyed by their own keys.
@@ -44,15 +46,3 @@ def _post_rows(message: Received, kind: str) -> None:
 @handles("missing_employer_confirmation", party=TAX)
 def on_missing_employer_confirmation(message: Received) -> None:
     intake.record_missing_confirmation(payload=message.payload, message_id=message.message_id)
-
-
-@handles("account_inquiry_answer", party=TAX)
-def on_account_inquiry_answer(message: Received) -> None:
-    intake.record_inquiry_answer(
-        payload=message.payload, message_id=message.message_id, sender=message.sender, now=timezone.now()
-    )
-
-
-@handles("transfer_result", party=TAX)
-def on_transfer_result(message: Received) -> None:
-    intake.record_transfer_result(payload=message.payload, message_id=message.message_id, now=timezone.now())

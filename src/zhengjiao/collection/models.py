@@ -132,6 +132,16 @@ class BankFile(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A result file's payment confirmations to the agency leave after the ingest commits (an outbox
+    # with a durable pointer, ``collection.jobs.send_pending_confirmations``): the file's allocations
+    # have ids in (confirmed_up_to_allocation_id, last_allocation_id] — other postings' rows may sit in
+    # that range too — and each batch message is sent in the transaction that moves the pointer past
+    # it, so a crash neither resends nor loses one. ``confirmations_done`` is false until the last.
+    allocation_count = models.PositiveIntegerField(default=0)
+    confirmed_count = models.PositiveIntegerField(default=0)
+    confirmed_up_to_allocation_id = models.BigIntegerField(default=0)
+    last_allocation_id = models.BigIntegerField(default=0)
+    confirmations_done = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,6 +155,11 @@ class BankFile(models.Model):
                 condition=Q(direction="result") & ~Q(sha256=""),
                 name="coll_bankfile_unique_sha",
             ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__lte=models.F("allocation_count"))
+                & Q(confirmed_up_to_allocation_id__lte=models.F("last_allocation_id")),
+                name="coll_bankfile_confirmed_within",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,7 +169,10 @@ class BankFile(models.Model):
 class Payment(models.Model):
     """Money received, once per external key. ``payer`` is null while the payment is unmatched."""
 
-    external_key = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint rather than ``unique=True``, which on PostgreSQL adds a second,
+    # ``LIKE``-only index on the key (issue 4: it cost as much per withholding payment as the unique
+    # index itself, and nothing searches payments by a key prefix but a demo step).
+    external_key = models.CharField(max_length=200)
     channel = models.CharField(max_length=12, choices=Channel.choices)
     payer = models.ForeignKey(
         TaxPayer, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
@@ -164,17 +182,37 @@ class Payment(models.Model):
     amount_fen = models.BigIntegerField()
     paid_on = models.DateField("缴款日期")
     source = models.CharField("来源凭证", max_length=200, blank=True)
+    # No database constraint (issue 4): one deferred check per withholding payment at the ingest's
+    # commit, for a row the same transaction wrote first; bank files are never deleted. The payer
+    # keeps its constraint (every ledger row names a real payer).
     bank_file = models.ForeignKey(
-        BankFile, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        BankFile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
     )
+    # Indexed only where set: bank payments (nearly all rows) have no recording user.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["paid_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["recorded_by"], condition=Q(recorded_by__isnull=False), name="coll_payment_recorded_by"
+            )
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["external_key"], name="coll_payment_external_key_unique"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="coll_payment_positive"),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="coll_payment_channel_valid"
@@ -226,7 +264,13 @@ class Allocation(models.Model):
     """A share of one payment applied to one debt (payer × period × type × part). Never updated."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    payer = models.ForeignKey(TaxPayer, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    # The payer of the payment (``payment.payer``, or the approved match's payer for a matched
+    # one), copied by both writers of this table (``allocation.allocate_open_payments`` and
+    # ``payments._allocate_one``) for the balance queries; each source column carries its own
+    # constraint, so this one has none (issue 4: it cost a deferred check per allocation row).
+    payer = models.ForeignKey(
+        TaxPayer, on_delete=models.PROTECT, related_name="allocations", db_index=False, db_constraint=False
+    )
     period = models.CharField(max_length=7)
     insurance_type = models.CharField(max_length=20)
     part = models.CharField(max_length=10, choices=Part.choices)
@@ -300,8 +344,11 @@ class WithholdingResultLine(models.Model):
     """One answered debit as the bank reported it (the staging rows of an ingest, kept as the record;
     failed lines stay here with their reason and post nothing)."""
 
+    # No database constraint (issue 4): the ingest writes the file's row and then its lines in one
+    # transaction, and a deferred check per line cost a million checks at the commit of a
+    # million-line file; bank files are never deleted (PROTECT still refuses it through the ORM).
     bank_file = models.ForeignKey(
-        BankFile, on_delete=models.PROTECT, related_name="result_lines", db_index=False
+        BankFile, on_delete=models.PROTECT, related_name="result_lines", db_index=False, db_constraint=False
     )
     line_no = models.PositiveIntegerField()
     debit_ref = models.CharField(max_length=64)

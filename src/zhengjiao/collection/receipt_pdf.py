@@ -50,7 +50,8 @@ class ReceiptData:
         return self.amount_fen - sum(line.amount_fen for line in self.lines)
 
 
-def _font() -> str:
+def chinese_font() -> str:
+    """Register the built-in CID font once and return its name (the arrears documents use it too)."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
@@ -58,7 +59,7 @@ def _font() -> str:
 
 def render_receipt(data: ReceiptData) -> bytes:
     """The receipt as PDF bytes: same data, same bytes."""
-    font = _font()
+    font = chinese_font()
     buffer = io.BytesIO()
     width, height = landscape(A5)
     pdf = canvas.Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=0)

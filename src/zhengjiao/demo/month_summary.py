@@ -115,10 +115,14 @@ def tax_figures(period: Period) -> dict[str, int]:
     unmatched = payments.filter(payer__isnull=True).exclude(pk__in=approved)
     allocated = _sum(Allocation.objects.all())
     matched_fen = _sum(payments) - _sum(unmatched)
-    entries = ReceivableEntry.objects.filter(part="principal")
+    # Tax's copy of the agency's receivables (plan and reassessment rows); tax's own entries — late
+    # fees accrued by close of business and write-offs — are counted apart.
+    entries = ReceivableEntry.objects.filter(part="principal", kind__in=["plan", "reassessment"])
     month_allocated = _sum(Allocation.objects.filter(period=month, part="principal"))
     return {
         "receivable_fen": _sum(entries),
+        "late_fee_accrued_fen": _sum(ReceivableEntry.objects.filter(kind="late_fee")),
+        "written_off_fen": -_sum(ReceivableEntry.objects.filter(kind="write_off")),
         "payments_fen": _sum(payments),
         "withholding_fen": _sum(payments.filter(channel=Channel.WITHHOLDING)),
         "counter_fen": _sum(payments.filter(channel=Channel.COUNTER)),
@@ -194,7 +198,8 @@ def month_summary(*, period: Period) -> MonthSummary:
         Check("month receivable: agency = tax", "agency.month_receivable_fen", agency["month_receivable_fen"],
               "tax.month_receivable_fen", tax["month_receivable_fen"]),
         Check("paid: tax allocated = agency confirmed", "tax.allocated_fen", tax["allocated_fen"],
-              "agency.confirmed_paid_fen", agency["confirmed_paid_fen"]),
+              "agency.confirmed_paid_fen + confirmed_late_fee_fen",
+              agency["confirmed_paid_fen"] + agency["confirmed_late_fee_fen"]),
         Check("month outstanding: agency = tax", "agency.month_outstanding_fen",
               agency["month_outstanding_fen"], "tax.month_outstanding_fen", tax["month_outstanding_fen"]),
         Check("withholding: tax payments = bank debits", "tax.withholding_fen", tax["withholding_fen"],
@@ -205,9 +210,11 @@ def month_summary(*, period: Period) -> MonthSummary:
         Check("counter: tax payments = cash banked", "tax.counter_fen + tax.online_fen",
               tax["counter_fen"] + tax["online_fen"], "banks.counter_banked_fen",
               banks["counter_banked_fen"]),
-        Check("money in: tax payments = bank debits + counter cash banked", "tax.payments_fen",
-              tax["payments_fen"], "banks.withholding_debited_fen + counter_banked_fen",
-              banks["withholding_debited_fen"] + banks["counter_banked_fen"]),
+        Check("transfers: tax payments = bank transfers", "tax.transfer_fen", tax["transfer_fen"],
+              "banks.transferred_in_fen", banks["transferred_in_fen"]),
+        Check("money in: tax payments = bank debits + counter cash banked + transfers", "tax.payments_fen",
+              tax["payments_fen"], "banks.withholding_debited_fen + counter_banked_fen + transferred_in_fen",
+              banks["withholding_debited_fen"] + banks["counter_banked_fen"] + banks["transferred_in_fen"]),
         Check("money in: payments = allocated + credit + unmatched", "tax.payments_fen", tax["payments_fen"],
               "tax.allocated_fen + credit_fen + unmatched_fen",
               tax["allocated_fen"] + tax["credit_fen"] + tax["unmatched_fen"]),

@@ -7,6 +7,7 @@ the same files (a unit test keeps the copies equal).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from zhengjiao.core.errors import DomainError
+from zhengjiao.exchange.rules import holds_float as rules_holds_float
 
 SCHEMA_PACKAGE = "zhengjiao.exchange.schemas"
 RESEND_REQUEST = "resend_request"
@@ -73,7 +75,10 @@ def _fast_validator(message_type: str, schema_version: int):
     1,000-row plan batch, which matters because every message is checked on send and on arrival.
     The schemas use only keywords that draft 7 shares with draft 2020-12; a unit test runs both
     validators on mutated payloads and demands the same verdict."""
-    schema = {**schema_for(message_type, schema_version), "$schema": "http://json-schema.org/draft-07/schema#"}
+    schema = {
+        **schema_for(message_type, schema_version),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
     return fastjsonschema.compile(schema, formats={"date": _is_date})
 
 
@@ -94,3 +99,88 @@ def validate_payload(message_type: str, schema_version: int, payload: Any) -> No
             f"The {message_type} payload does not match its schema: {path}: {message}",
             field=path,
         ) from None
+
+
+# --- floats -------------------------------------------------------------------------------------------
+
+FloatFinder = Callable[[Any], bool]
+_NEVER: FloatFinder = lambda value: False  # noqa: E731 - a sentinel compared by identity
+_CONSTRAINT_ONLY = {
+    "$schema", "$id", "title", "description", "examples", "type", "properties", "required",
+    "additionalProperties", "items", "minItems", "maxItems", "minLength", "maxLength", "pattern",
+    "format", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "uniqueItems", "minProperties", "maxProperties", "default",
+}  # fmt: skip
+
+
+def holds_float(message_type: str, schema_version: int, payload: Any) -> bool:
+    """Whether a payload that passed ``validate_payload`` holds a float anywhere.
+
+    JSON Schema counts 1.0 as an integer (so does the compiled validator); the exchange does not:
+    money is integer fen. Where the type's schema types every value and closes every object, a float
+    can only sit where it says ``integer``, and only those places are looked at — a handful of
+    dictionary reads per row instead of a walk over every value of the payload. Any other schema
+    falls back to the walk (``rules.holds_float``)."""
+    finder = _float_finder(message_type, schema_version)
+    return finder(payload) if finder is not None else rules_holds_float(payload)
+
+
+@cache
+def _float_finder(message_type: str, schema_version: int) -> FloatFinder | None:
+    return _finder(schema_for(message_type, schema_version))
+
+
+def _finder(schema: Any) -> FloatFinder | None:
+    """A function finding floats in values this (sub)schema accepts, or ``None`` when the schema
+    lets a float through somewhere other than an ``integer`` (then only a full walk is sound)."""
+    if not isinstance(schema, dict) or {k for k in schema if not k.startswith("x-")} - _CONSTRAINT_ONLY:
+        return None  # combinators, references, open patterns: not analysed ("x-…" only annotates)
+    if "enum" in schema or "const" in schema:
+        allowed = schema.get("enum", [schema.get("const")])
+        # 1 == 1.0 in Python: an enum or const holding a number would let a float through.
+        return _NEVER if all(v is None or isinstance(v, str | bool) for v in allowed) else None
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else types
+    if not isinstance(types, list) or not types or "number" in types:
+        return None
+    if types in (["string"], ["boolean"], ["null"]) or set(types) <= {"string", "boolean", "null"}:
+        return _NEVER
+    if "integer" in types and set(types) <= {"integer", "string", "boolean", "null"}:
+        return _is_float
+    if types == ["object"]:
+        return _object_finder(schema)
+    if types == ["array"]:
+        return _array_finder(schema)
+    return None
+
+
+def _is_float(value: Any) -> bool:
+    return isinstance(value, float)
+
+
+def _object_finder(schema: dict) -> FloatFinder | None:
+    if schema.get("additionalProperties", True) is not False:
+        return None
+    fields = []
+    for name, sub in schema.get("properties", {}).items():
+        finder = _finder(sub)
+        if finder is None:
+            return None
+        if finder is not _NEVER:
+            fields.append((name, finder))
+    if not fields:
+        return _NEVER
+
+    def find(value: Any) -> bool:
+        return any(name in value and finder(value[name]) for name, finder in fields)
+
+    return find
+
+
+def _array_finder(schema: dict) -> FloatFinder | None:
+    finder = _finder(schema.get("items"))
+    if finder is None or finder is _NEVER:
+        return finder
+    if finder is _is_float:
+        return lambda value: any(isinstance(item, float) for item in value)
+    return lambda value: any(finder(item) for item in value)

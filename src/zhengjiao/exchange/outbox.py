@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from zhengjiao.audit.operations import record_event
 from zhengjiao.core.errors import DomainError
-from zhengjiao.exchange.catalogue import validate_payload
+from zhengjiao.exchange.catalogue import holds_float, validate_payload
 from zhengjiao.exchange.envelopes import sealed, unsigned_envelope
 from zhengjiao.exchange.keys import signing_key_id
 from zhengjiao.exchange.models import OutboundSequence, OutboxMessage, OutboxStatus
@@ -44,15 +44,15 @@ def send(
     """
     _check_parties(sender, receiver)
     validate_payload(type, schema_version, payload)
-    try:
-        body = canonical_json(payload)  # serialised once: digest and signature both reuse it
-    except TypeError as error:  # JSON Schema counts 1.0 as an integer; the wire does not
+    if holds_float(type, schema_version, payload):  # JSON Schema counts 1.0 as an integer; the wire does not
         raise DomainError(
             "exchange.invalid_payload",
             f"{type} 报文内容含有小数（金额应为整数分）",
             f"The {type} payload holds a float (money is integer fen)",
             field="$",
-        ) from error
+        )
+    # Serialised once: digest, signature and the stored row all reuse these bytes.
+    body = canonical_json(payload, floats_refused=True)
     now = timezone.now()
     node = _own_node()
     with transaction.atomic():
@@ -72,7 +72,7 @@ def send(
             ),
             payload_bytes=body,
         )
-        message = OutboxMessage.objects.create(
+        message = OutboxMessage(
             message_id=envelope["message_id"],
             type=type,
             schema_version=schema_version,
@@ -88,6 +88,8 @@ def send(
             signature=envelope["signature"],
             next_attempt_at=now,
         )
+        message.canonical_payload = body  # stored as is: JSONField would serialise the payload again
+        message.save(force_insert=True)
         _deliver_on_commit()
     return message
 

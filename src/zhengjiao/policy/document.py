@@ -21,7 +21,7 @@ import yaml
 from zhengjiao.core import regions
 from zhengjiao.core.errors import DomainError
 
-from .parameters import describe_series
+from .parameters import CALENDAR_PARAMETERS, describe_series
 from .rules import Entry, find_overlaps
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -74,7 +74,10 @@ def check_policy_text(text: str) -> tuple[PolicyDocument | None, list[DomainErro
         return None, problems
     entries = _flatten(data, lines)
     problems = (
-        _validity_problems(entries) + _region_problems(data["province"], entries) + _overlap_problems(entries)
+        _validity_problems(entries)
+        + _region_problems(data["province"], entries)
+        + _overlap_problems(entries)
+        + _calendar_problems(entries)
     )
     if problems:
         return None, problems[:MAX_PROBLEMS]
@@ -284,6 +287,43 @@ def _region_problems(province: str, entries: list[tuple[Entry, JsonPath]]) -> li
                     message_zh=f"行政区划 {entry.region_code} 不属于本文件的省份 {province}",
                 )
             )
+    return problems
+
+
+def _calendar_problems(entries: list[tuple[Entry, JsonPath]]) -> list[DomainError]:
+    """A holiday arrangement holds for one calendar year ("YYYY-01" to the next "YYYY-01") and lists
+    real days of that year."""
+    problems = []
+    for entry, path in entries:
+        if entry.name not in CALENDAR_PARAMETERS:
+            continue
+        year = entry.valid_from.year
+        if entry.valid_from.month != 1 or entry.valid_to != date(year + 1, 1, 1):
+            problems.append(
+                _problem(
+                    "policy.invalid_calendar",
+                    field=format_path(path),
+                    line=entry.line,
+                    message_en=f"a holiday arrangement runs one calendar year, {year}-01 to {year + 1}-01",
+                    message_zh=f"节假日安排应以一个自然年为期：自 {year}-01 至 {year + 1}-01",
+                )
+            )
+            continue
+        for index, text in enumerate(entry.value):
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                day = None
+            if day is None or day.year != year:
+                problems.append(
+                    _problem(
+                        "policy.invalid_calendar",
+                        field=format_path((*path, "value", index)),
+                        line=entry.line,
+                        message_en=f"{text} is not a day of {year}",
+                        message_zh=f"{text} 不是 {year} 年中的日期",
+                    )
+                )
     return problems
 
 

@@ -33,6 +33,16 @@ DEFERRAL_AGREEMENT_EXCLUDED_INSURANCE_TYPES = "deferral_agreement_excluded_insur
 DEFERRAL_MAX_MONTHS = "deferral_max_months"
 RESIDENT_MEDICAL_ANNUAL_CONTRIBUTION_FEN = "resident_medical_annual_contribution_fen"
 RESIDENT_PENSION_GRADES_FEN = "resident_pension_grades_fen"
+PUBLIC_HOLIDAYS = "public_holidays"
+ADJUSTED_WORKING_DAYS = "adjusted_working_days"
+ENFORCEMENT_CASE_THRESHOLD_FEN = "enforcement_case_threshold_fen"
+ENFORCEMENT_CASE_MIN_DAYS_OVERDUE = "enforcement_case_min_days_overdue"
+COURT_REMINDER_WAIT_DAYS = "court_reminder_wait_days"
+COURT_APPLICATION_MONTHS = "court_application_months"
+ACCOUNT_INQUIRY_ANSWER_WORKING_DAYS = "account_inquiry_answer_working_days"
+AGREEMENT_OFFER_WORKING_DAYS = "agreement_offer_working_days"
+FINE_MULTIPLE_MIN_PPM = "fine_multiple_min_ppm"
+FINE_MULTIPLE_MAX_PPM = "fine_multiple_max_ppm"
 
 RISK_CLASSES = tuple(range(1, 9))
 
@@ -86,6 +96,34 @@ CATALOGUE: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         RESIDENT_PENSION_GRADES_FEN, "fen per year", "城乡居民养老保险缴费档次", "resident pension: grades"
     ),
+    ParameterSpec(PUBLIC_HOLIDAYS, "list of dates", "法定节假日（放假日期）", "public holidays (days off)"),
+    ParameterSpec(
+        ADJUSTED_WORKING_DAYS, "list of dates", "调休上班日", "adjusted working days (weekend days worked)"
+    ),
+    ParameterSpec(
+        ENFORCEMENT_CASE_THRESHOLD_FEN, "fen", "立案欠费金额起点", "enforcement case: principal threshold"
+    ),
+    ParameterSpec(
+        ENFORCEMENT_CASE_MIN_DAYS_OVERDUE, "days", "立案最短逾期天数", "enforcement case: least days overdue"
+    ),
+    ParameterSpec(COURT_REMINDER_WAIT_DAYS, "days", "催告后等待期", "court step: wait after the reminder"),
+    ParameterSpec(
+        COURT_APPLICATION_MONTHS, "months", "申请法院强制执行期限", "court step: months to apply within"
+    ),
+    ParameterSpec(
+        ACCOUNT_INQUIRY_ANSWER_WORKING_DAYS,
+        "working days",
+        "银行答复账户查询期限",
+        "account inquiry: bank answer deadline",
+    ),
+    ParameterSpec(
+        AGREEMENT_OFFER_WORKING_DAYS,
+        "working days",
+        "划拨不足后提供担保期限",
+        "agreement: deadline to offer a guarantee after a short transfer",
+    ),
+    ParameterSpec(FINE_MULTIPLE_MIN_PPM, "ppm", "罚款最低倍数", "fine: lowest multiple of the arrears"),
+    ParameterSpec(FINE_MULTIPLE_MAX_PPM, "ppm", "罚款最高倍数", "fine: highest multiple of the arrears"),
 )
 
 SPECS = {spec.name: spec for spec in CATALOGUE}
@@ -106,7 +144,20 @@ GENERAL_PARAMETERS = (
     DEFERRAL_AGREEMENT_MAX_MONTHS,
     DEFERRAL_AGREEMENT_EXCLUDED_INSURANCE_TYPES,
     DEFERRAL_MAX_MONTHS,
+    ENFORCEMENT_CASE_THRESHOLD_FEN,
+    ENFORCEMENT_CASE_MIN_DAYS_OVERDUE,
+    COURT_REMINDER_WAIT_DAYS,
+    COURT_APPLICATION_MONTHS,
+    ACCOUNT_INQUIRY_ANSWER_WORKING_DAYS,
+    AGREEMENT_OFFER_WORKING_DAYS,
+    FINE_MULTIPLE_MIN_PPM,
+    FINE_MULTIPLE_MAX_PPM,
 )
+
+#: The working-day calendar: one value per calendar year ("YYYY-01" to the next "YYYY-01"), a list of
+#: "YYYY-MM-DD". Not required for coverage (the State Council publishes each year late in the year
+#: before), but a working-day count in a year without data is refused (``policy.calendar_missing``).
+CALENDAR_PARAMETERS = (PUBLIC_HOLIDAYS, ADJUSTED_WORKING_DAYS)
 
 
 def _required_series() -> tuple[SeriesKey, ...]:

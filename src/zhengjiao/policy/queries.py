@@ -26,11 +26,13 @@ from zhengjiao.core import regions
 from zhengjiao.core.errors import DomainError, NotFound
 from zhengjiao.core.period import Period
 
+from . import calendar
 from . import parameters as catalogue
 from .models import ParameterValue, PolicyVersion
 from .rules import EXPIRY_WARNING_MONTHS, Entry, PolicyIndex, SeriesKey, build_index, expires_soon, series_key
 
 CACHE_SIZE = 4
+CALENDAR_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ class PolicyInForce:
     version_id: int
     version_number: int
     index: PolicyIndex
+    sha256: str = ""
+
+    @property
+    def cache_key(self) -> tuple[int, str]:
+        """What caches of derived data key on: the id with the text's hash, so a reused id (test
+        databases roll back their sequences) never serves another version's values."""
+        return (self.version_id, self.sha256)
 
     def lookup(
         self,
@@ -164,6 +173,34 @@ class PolicyInForce:
         key = series_key(name, insurance_type, payer, risk_class)
         return [self._result(entry, region_code, None) for entry in self.index.history(key, region_code)]
 
+    def timeline(
+        self,
+        name: str,
+        *,
+        region_code: str,
+        insurance_type: str | None = None,
+        payer: str | None = None,
+        risk_class: int | None = None,
+    ) -> list[tuple[date, date | None, Any]]:
+        """The values of one series in force for ``region_code`` over time, fallback resolved:
+        ``[(start, end_exclusive_or_None, value), …]`` oldest first, adjacent equal values merged.
+        Months with no value are gaps between pieces."""
+        _require_known_region(region_code)
+        key = series_key(name, insurance_type, payer, risk_class)
+        entries = self.index.history(key, region_code)
+        bounds = sorted({e.valid_from for e in entries} | {e.valid_to for e in entries if e.valid_to})
+        pieces: list[tuple[date, date | None, Any]] = []
+        for position, start in enumerate(bounds):
+            entry = self.index.select(key, region_code, start)
+            if entry is None:
+                continue
+            end = bounds[position + 1] if position + 1 < len(bounds) else None
+            if pieces and pieces[-1][1] == start and pieces[-1][2] == entry.value:
+                pieces[-1] = (pieces[-1][0], end, entry.value)
+            else:
+                pieces.append((start, end, entry.value))
+        return pieces
+
     def _result(self, entry: Entry, region_code: str, when: Period | None) -> ParameterResult:
         warning = warning_zh = None
         if when is not None and expires_soon(self.index, entry, region_code, when.start):
@@ -195,7 +232,9 @@ def policy_in_force() -> PolicyInForce:
     Raises ``policy.no_version_in_force`` when no version has been approved yet.
     """
     row = (
-        PolicyVersion.objects.filter(status=PolicyVersion.Status.APPROVED).values_list("id", "number").first()
+        PolicyVersion.objects.filter(status=PolicyVersion.Status.APPROVED)
+        .values_list("id", "number", "sha256")
+        .first()
     )
     if row is None:
         raise NotFound(
@@ -203,8 +242,10 @@ def policy_in_force() -> PolicyInForce:
             "尚无已批准生效的政策参数版本",
             "No policy version has been approved yet",
         )
-    version_id, number = row
-    return PolicyInForce(version_id=version_id, version_number=number, index=_index_of(version_id))
+    version_id, number, sha256 = row
+    return PolicyInForce(
+        version_id=version_id, version_number=number, index=_index_of(version_id, sha256), sha256=sha256
+    )
 
 
 def lookup(
@@ -230,6 +271,33 @@ def lookup(
 def snapshot(*, region_code: str, period: Period | str) -> list[ParameterResult]:
     """``PolicyInForce.snapshot`` on the version in force."""
     return policy_in_force().snapshot(region_code=region_code, period=period)
+
+
+def working_calendar(*, region_code: str, year: int) -> calendar.WorkingCalendar:
+    """The holiday arrangement of ``year`` for ``region_code`` (public holidays and adjusted working
+    days, from the version in force). Raises ``policy.calendar_missing`` when the year has no data:
+    counting weekends only would set wrong deadlines."""
+    return _working_calendar(policy_in_force(), region_code=region_code, year=year)
+
+
+def add_working_days(*, region_code: str, start: date, n: int) -> date:
+    """The ``n``-th working day after ``start`` in ``region_code`` (``start`` itself never counts), e.g.
+    the deadline of a payment order issued on ``start``. Raises ``policy.calendar_missing`` when the
+    count reaches a year with no holiday arrangement on file."""
+    version = policy_in_force()
+    calendars = {start.year: _working_calendar(version, region_code=region_code, year=start.year)}
+    while True:
+        try:
+            return calendar.add_working_days(
+                start,
+                n,
+                holidays=frozenset().union(*(c.holidays for c in calendars.values())),
+                workdays=frozenset().union(*(c.workdays for c in calendars.values())),
+                covered_years=calendars.keys(),
+            )
+        except calendar.CalendarMissing as missing:
+            # The count ran into the next year: load it (or fail with its year named) and count again.
+            calendars[missing.year] = _working_calendar(version, region_code=region_code, year=missing.year)
 
 
 def list_versions() -> list[VersionSummary]:
@@ -263,19 +331,22 @@ def version_text(*, number: int) -> str:
 
 # --- helpers -----------------------------------------------------------------------------------
 
-_cache: OrderedDict[int, PolicyIndex] = OrderedDict()
+#: Indexes by (version id, sha256): a version's values never change, and the hash keeps a reused id
+#: (a rolled-back test database) from serving another version's values.
+_cache: OrderedDict[tuple[int, str], PolicyIndex] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _index_of(version_id: int) -> PolicyIndex:
+def _index_of(version_id: int, sha256: str) -> PolicyIndex:
+    key = (version_id, sha256)
     with _cache_lock:
-        index = _cache.get(version_id)
+        index = _cache.get(key)
         if index is not None:
-            _cache.move_to_end(version_id)
+            _cache.move_to_end(key)
             return index
     index = build_index(_entries_of(version_id))
     with _cache_lock:
-        _cache[version_id] = index
+        _cache[key] = index
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return index
@@ -321,6 +392,33 @@ def _summary(version: PolicyVersion, value_count: int) -> VersionSummary:
         superseded_at=version.superseded_at,
         value_count=value_count,
     )
+
+
+def _working_calendar(version: PolicyInForce, *, region_code: str, year: int) -> calendar.WorkingCalendar:
+    _require_known_region(region_code)
+    key = (*version.cache_key, region_code, year)
+    cached = _calendars.get(key)
+    if cached is not None:
+        return cached
+    on = date(year, 1, 1)
+    days = {}
+    for name in catalogue.CALENDAR_PARAMETERS:
+        entry = version.index.select(series_key(name), region_code, on)
+        if entry is None:
+            raise calendar.CalendarMissing(year)
+        days[name] = calendar.parse_days(entry.value, year=year)
+    result = calendar.WorkingCalendar(
+        year=year, holidays=days[catalogue.PUBLIC_HOLIDAYS], workdays=days[catalogue.ADJUSTED_WORKING_DAYS]
+    )
+    with _cache_lock:
+        if len(_calendars) >= CALENDAR_CACHE_SIZE:
+            _calendars.clear()
+        _calendars[key] = result
+    return result
+
+
+#: Working calendars by (version id, sha256, region, year); a version's values never change.
+_calendars: dict[tuple[int, str, str, int], calendar.WorkingCalendar] = {}
 
 
 def _as_period(period: Period | str | date) -> Period:

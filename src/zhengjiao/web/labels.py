@@ -121,3 +121,83 @@ def label(kind: str, code: object) -> str:
     if code is None or code == "":
         return ""
     return str(LABELS.get(kind, {}).get(str(code), code))
+
+
+# --- arrears (issue 5) ---------------------------------------------------------------------------------
+
+#: Age buckets of ``arrears.models.ledger.BUCKET_BOUNDS``, by bucket number.
+BUCKET_LABELS = {
+    "1": _("1–30 days"),
+    "2": _("31–90 days"),
+    "3": _("91–180 days"),
+    "4": _("181–365 days"),
+    "5": _("Over 365 days"),
+}
+
+CASE_STEP_LABELS = {
+    "opened": _("Case opened"),
+    "payment_order": _("Payment order"),
+    "account_inquiry": _("Deposit account inquiry"),
+    "compulsory_transfer": _("Compulsory transfer"),
+    "agreement": _("Guarantee and deferred-payment agreement"),
+    "court": _("Court enforcement"),
+}
+
+CASE_STATUS_LABELS = {"open": _("Under way"), "paused": _("Paused"), "closed": _("Closed")}
+
+CLOSING_REASON_LABELS = {
+    "paid": _("Paid in full"),
+    "agreement_fulfilled": _("Agreement fulfilled"),
+    "written_off": _("Written off"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    "payment_order": _("Decision ordering payment within a time limit"),
+    "account_inquiry": _("Notice of deposit account inquiry"),
+    "transfer_decision": _("Compulsory transfer decision"),
+    "agreement": _("Deferred-payment agreement"),
+    "court_reminder": _("Reminder before court application"),
+    "court_application": _("Application for court enforcement"),
+    "fine_decision": _("Administrative penalty decision"),
+    "deferral": _("Deferral approval"),
+    "write_off": _("Write-off determination"),
+    "statement": _("Arrears statement"),
+}
+
+AGREEMENT_STATUS_LABELS = {
+    "active": _("Being honoured"),
+    "fulfilled": _("Fulfilled"),
+    "breached": _("Breached"),
+}
+
+GUARANTEE_LABELS = {"mortgage": _("Mortgage"), "pledge": _("Pledge")}
+
+DEFERRAL_GROUND_LABELS = {"force_majeure": _("Force majeure"), "crisis": _("Declared crisis deferral")}
+
+DEFERRAL_STATUS_LABELS = {
+    "requested": _("Awaiting approval"),
+    "approved": _("Granted"),
+    "refused": _("Refused"),
+}
+
+WRITE_OFF_STATUS_LABELS = {
+    "proposed": _("Awaiting joint determination"),
+    "effective": _("Written off"),
+    "reversal_proposed": _("Reversal awaiting determination"),
+    "reversed": _("Reversed"),
+}
+
+LABELS.update(
+    {
+        "bucket": BUCKET_LABELS,
+        "case_step": CASE_STEP_LABELS,
+        "case_status": CASE_STATUS_LABELS,
+        "closing_reason": CLOSING_REASON_LABELS,
+        "document_kind": DOCUMENT_KIND_LABELS,
+        "agreement_status": AGREEMENT_STATUS_LABELS,
+        "guarantee": GUARANTEE_LABELS,
+        "deferral_ground": DEFERRAL_GROUND_LABELS,
+        "deferral_status": DEFERRAL_STATUS_LABELS,
+        "write_off_status": WRITE_OFF_STATUS_LABELS,
+    }
+)

@@ -134,12 +134,50 @@ MY_BILLS = Link(
     _("Your unit's bills as the tax authority holds them, your payments and receipts."),
 )
 
+ARREARS_DASHBOARD = Link(
+    "web:arrears_dashboard",
+    _("Arrears"),
+    _("Arrears at a close of business by region, age bucket and insurance type, with charts."),
+)
+ARREARS_BALANCES = Link(
+    "web:arrears_balances",
+    _("Arrears as of a date"),
+    _("Every payer's overdue principal and late fee at a past close, filtered, with a CSV download."),
+)
+ARREARS_CASES = Link(
+    "web:arrears_cases",
+    _("Enforcement cases"),
+    _("Your cases and the unassigned ones in your region: next action and deadline."),
+)
+WRITE_OFF_QUEUE = Link(
+    "web:arrears_write_offs",
+    _("Write-off approvals"),
+    _("Write-offs awaiting your department's part of the joint determination, with their dossier."),
+)
+DEFERRAL_QUEUE = Link(
+    "web:arrears_deferrals",
+    _("Deferral approvals"),
+    _("Deferral requests (force majeure, declared crisis) awaiting provincial approval."),
+)
+CLOSE_OF_BUSINESS = Link(
+    "web:arrears_close",
+    _("Close of business"),
+    _("Business days closed with their counts; run the next close in the background."),
+)
+MY_ARREARS = Link(
+    "web:my_arrears",
+    _("Arrears statement"),
+    _("What your unit owes overdue, with late fees, and its statement as a PDF."),
+)
+
 # Menu (top bar) and home-page cards per department.
 MENU: dict[str, tuple[Link, ...]] = {
     "hrss": (
         EMPLOYERS,
         PERSONS,
         ASSESSMENT_RUNS,
+        ARREARS_DASHBOARD,
+        DEFERRAL_QUEUE,
         PLAN_SENDING,
         POLICY,
         POLICY_VERSIONS,
@@ -164,19 +202,31 @@ MENU: dict[str, tuple[Link, ...]] = {
         PERSONS,
         COLLECTION_PLAN,
         COLLECTION_PROGRESS,
+        ARREARS_DASHBOARD,
+        ARREARS_CASES,
         UNMATCHED_PAYMENTS,
         RECEIPTS,
         COUNTER_PAYMENT,
         EXCHANGE_MONITOR,
         POLICY,
     ),
-    "finance": (FISCAL_ACCOUNT, FISCAL_DEPOSITS, FISCAL_EXCEPTIONS, EMPLOYERS, RECEIVABLES_CHART, POLICY),
+    "finance": (
+        FISCAL_ACCOUNT,
+        FISCAL_DEPOSITS,
+        FISCAL_EXCEPTIONS,
+        ARREARS_DASHBOARD,
+        WRITE_OFF_QUEUE,
+        EMPLOYERS,
+        RECEIVABLES_CHART,
+        POLICY,
+    ),
     "audit": (
         EMPLOYERS,
         PERSONS,
         ASSESSMENT_RUNS,
         PLAN_SENDING,
         COLLECTION_PROGRESS,
+        ARREARS_DASHBOARD,
         FISCAL_ACCOUNT,
         EXCHANGE_MONITOR,
         POLICY,
@@ -184,7 +234,7 @@ MENU: dict[str, tuple[Link, ...]] = {
     ),
     "bank": (POLICY,),
     "sysadmin": (USERS, EXCHANGE_MONITOR),
-    "employer": (MY_EMPLOYER, MY_BILLS, DECLARATIONS, CALCULATOR, POLICY),
+    "employer": (MY_EMPLOYER, MY_BILLS, MY_ARREARS, DECLARATIONS, CALCULATOR, POLICY),
     "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 
@@ -193,6 +243,11 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         POLICY_VERSIONS,
         POLICY,
         EMPLOYERS,
+        ARREARS_DASHBOARD,
+        ARREARS_BALANCES,
+        WRITE_OFF_QUEUE,
+        DEFERRAL_QUEUE,
+        ARREARS_CASES,
         PERSONS,
         ASSESSMENT_RUNS,
         COLLECTION_PLAN,
@@ -224,6 +279,11 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         COLLECTION_PROGRESS,
         UNMATCHED_PAYMENTS,
         COUNTER_PAYMENT,
+        ARREARS_DASHBOARD,
+        ARREARS_CASES,
+        ARREARS_BALANCES,
+        WRITE_OFF_QUEUE,
+        CLOSE_OF_BUSINESS,
         RECEIPTS,
         EMPLOYERS,
         PERSONS,
@@ -237,6 +297,9 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         FISCAL_DEPOSITS,
         FISCAL_EXCEPTIONS,
         FISCAL_ITEMS,
+        ARREARS_DASHBOARD,
+        ARREARS_BALANCES,
+        WRITE_OFF_QUEUE,
         EMPLOYERS,
         RECEIVABLES_CHART,
         POLICY,
@@ -251,6 +314,11 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
         TAX_REPORTS,
         RECEIVABLES_CHART,
         COLLECTION_PROGRESS,
+        ARREARS_DASHBOARD,
+        ARREARS_BALANCES,
+        ARREARS_CASES,
+        WRITE_OFF_QUEUE,
+        CLOSE_OF_BUSINESS,
         RECEIPTS,
         FISCAL_ACCOUNT,
         FISCAL_DEPOSITS,
@@ -260,7 +328,7 @@ DASHBOARD: dict[str, tuple[Link, ...]] = {
     ),
     "bank": (POLICY, CALCULATOR),
     "sysadmin": (USERS, EXCHANGE_MONITOR),
-    "employer": (MY_EMPLOYER, MY_BILLS, DECLARATIONS, CALCULATOR, POLICY),
+    "employer": (MY_EMPLOYER, MY_BILLS, MY_ARREARS, DECLARATIONS, CALCULATOR, POLICY),
     "individual": (MY_RECORD, MY_CONTRIBUTIONS, CALCULATOR),
 }
 

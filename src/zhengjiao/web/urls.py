@@ -4,6 +4,11 @@ from django.urls import path, re_path
 
 from zhengjiao.web.views import (
     agency_exchange,
+    arrears_cases,
+    arrears_close,
+    arrears_dashboard,
+    arrears_relief,
+    arrears_statement,
     assessment,
     audit,
     calculator,
@@ -142,4 +147,51 @@ urlpatterns = [
     # Employers: their own bills, payments and receipts as tax holds them.
     path("my/bills/", collection.my_bills, name="my_bills"),
     path("my/bills/export.csv", collection.my_bills_export, name="my_bills_export"),
+    # Arrears (issue 5 §6): the dashboard and its files, balances as of a past close, employer
+    # statements, write-off and deferral approval.
+    path("arrears/", arrears_dashboard.dashboard, name="arrears_dashboard"),
+    re_path(
+        r"^arrears/export\.(?P<fmt>csv|xlsx)$",
+        arrears_dashboard.dashboard_export,
+        name="arrears_dashboard_export",
+    ),
+    path("arrears/balances/", arrears_dashboard.balances, name="arrears_balances"),
+    path("arrears/balances/export.csv", arrears_dashboard.balances_export, name="arrears_balances_export"),
+    path("arrears/cases/", arrears_cases.workbench, name="arrears_cases"),
+    path("arrears/cases/export.csv", arrears_cases.workbench_export, name="arrears_cases_export"),
+    path("arrears/cases/<int:pk>/", arrears_cases.case_detail, name="arrears_case"),
+    re_path(
+        r"^arrears/cases/(?P<pk>[0-9]+)/(?P<action>advance|pause|resume|close|assign|agreement|fine)/$",
+        arrears_cases.case_action,
+        name="arrears_case_action",
+    ),
+    path("arrears/documents/<int:pk>.pdf", arrears_cases.document_pdf, name="arrears_document_pdf"),
+    path("arrears/statements/", arrears_statement.statement_lookup, name="arrears_statement_lookup"),
+    path("arrears/statements/<str:payer_key>/", arrears_statement.statement, name="arrears_statement"),
+    path(
+        "arrears/statements/documents/<int:pk>.pdf",
+        arrears_statement.statement_pdf,
+        name="arrears_statement_pdf",
+    ),
+    path("arrears/write-offs/", arrears_relief.write_offs, name="arrears_write_offs"),
+    path("arrears/write-offs/<int:pk>/", arrears_relief.write_off, name="arrears_write_off"),
+    path(
+        "arrears/write-offs/<int:pk>/approve/",
+        arrears_relief.write_off_approve,
+        name="arrears_write_off_approve",
+    ),
+    path("arrears/deferrals/", arrears_relief.deferrals, name="arrears_deferrals"),
+    re_path(
+        r"^arrears/deferrals/(?P<pk>[0-9]+)/(?P<decision>approve|refuse)/$",
+        arrears_relief.deferral_decide,
+        name="arrears_deferral_decide",
+    ),
+    path("arrears/close/", arrears_close.close_page, name="arrears_close"),
+    path("arrears/close/runs/<uuid:task_id>/", arrears_close.close_run, name="arrears_close_run"),
+    path("my/arrears/", arrears_statement.my_arrears, name="my_arrears"),
+    path(
+        "my/arrears/statements/<int:pk>.pdf",
+        arrears_statement.my_statement_pdf,
+        name="my_arrears_statement_pdf",
+    ),
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.functional.api.test_arrears_relief import RELIEF_ROUTES
 from tests.functional.api_exchange.test_openapi import NEW_ROUTES
+from tests.functional.arrears.test_close_api import CLOSE_ROUTES
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +33,26 @@ ROUTES = {
     "/api/v1/persons/{id_number}/record": {"get"},
     "/api/v1/collection-plans/{period}": {"get"},
     "/api/v1/calculations/contribution": {"post"},
-} | NEW_ROUTES  # the issue-4 routes, listed once in api_exchange
+    "/api/v1/calculations/late-fee": {"post"},
+} | NEW_ROUTES | RELIEF_ROUTES  # issue-4 routes listed once in api_exchange; relief's in its test
+ROUTES |= CLOSE_ROUTES  # close of business (issue 5 §2), listed in its test
+ROUTES |= {  # enforcement cases (issue 5 §3)
+    "/api/v1/arrears/cases": {"get"},
+    "/api/v1/arrears/cases/{case_id}": {"get"},
+    "/api/v1/arrears/cases/{case_id}/advance": {"post"},
+    "/api/v1/arrears/cases/{case_id}/pause": {"post"},
+    "/api/v1/arrears/cases/{case_id}/resume": {"post"},
+    "/api/v1/arrears/cases/{case_id}/close": {"post"},
+    "/api/v1/arrears/cases/{case_id}/assign": {"post"},
+    "/api/v1/arrears/cases/{case_id}/fines": {"post"},
+    "/api/v1/arrears/cases/{case_id}/documents": {"get"},
+    "/api/v1/arrears/documents/{document_id}/pdf": {"get"},
+}
 PUBLIC = {
     ("/api/v1/health", "get"),
     ("/api/v1/policy/parameters", "get"),
     ("/api/v1/calculations/contribution", "post"),
+    ("/api/v1/calculations/late-fee", "post"),
 }
 
 

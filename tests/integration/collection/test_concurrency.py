@@ -1,5 +1,6 @@
 """Two processes ingesting the same result file at once post it once (PostgreSQL: SQLite serialises
-writers anyway). Insert-first: the second waits on the first's BankFile index entry, then finds it."""
+writers anyway). Insert-first: the second waits on the first's BankFile index entry, then finds it.
+Confirmation jobs racing on one file take turns on its row and send every allocation once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from zhengjiao.collection.jobs import send_pending_confirmations
 from zhengjiao.collection.models import Allocation, BankFile, Payment
 from zhengjiao.collection.operations import (
     create_withholding_agreement,
@@ -18,6 +20,7 @@ from zhengjiao.collection.operations import (
     ingest_withholding_result,
     record_payment,
 )
+from zhengjiao.exchange.models import OutboxMessage
 
 from .conftest import make_uscc, register, row, send_plan
 from .withholding_files import answer
@@ -97,3 +100,29 @@ def test_two_payments_of_one_payer_at_once_never_pay_a_debt_twice(payers):
     assert raised == []
     # 8,000 + 8,000 paid against 10,000 owed: allocations total exactly 10,000, the rest is credit.
     assert sum(Allocation.objects.values_list("amount_fen", flat=True)) == 10_000
+
+
+def test_confirmation_jobs_racing_on_one_file_send_every_allocation_once(payers):
+    """IR 11, 15: tax returns what was paid — each allocation once, however many jobs run."""
+    out = io.BytesIO()
+    export_withholding_request(period="2025-07", bank_code="102", out=out, now=NOW)
+    ingest_withholding_result(actor=None, stream=io.BytesIO(answer(out.getvalue())), now=NOW, confirm=False)
+
+    def confirm():
+        return send_pending_confirmations(batch_rows=3)
+
+    raised, returned = race(confirm, confirm, confirm)
+    assert raised == []
+    keys = [
+        item["confirmation_key"]
+        for message in OutboxMessage.objects.filter(type="payment_confirmation").order_by("id")
+        for item in message.payload["confirmations"]
+    ]
+    # 20 payers, one allocation each, in windows of 3 ids: 7 messages among the three jobs.
+    expected = [
+        f"tax:allocation:{pk}" for pk in Allocation.objects.order_by("id").values_list("pk", flat=True)
+    ]
+    assert len(expected) == 20
+    assert keys == expected
+    assert sum(p.rows for progress in returned for p in progress) == 20
+    assert BankFile.objects.get(direction="result").confirmations_done

@@ -151,3 +151,67 @@ def test_values_we_could_not_verify_are_marked_illustrative(document):
     assert by_name["base_floor_fen"] == {True}
     assert by_name["base_ceiling_fen"] == {True}
     assert by_name["late_fee_daily_rate_ppm"] == {False}
+
+
+def test_enforcement_parameters_carry_the_legal_figures(index):
+    # Administrative Coercion Law art. 54 (10 days after the reminder) and art. 53 (3 months);
+    # SIL art. 86: fines of 1 to 3 times the arrears (ppm of the arrears: 1× = 1,000,000).
+    assert value(index, "court_reminder_wait_days", "320100", "2025-07") == 10
+    assert value(index, "court_application_months", "320100", "2025-07") == 3
+    assert value(index, "fine_multiple_min_ppm", "320100", "2025-07") == 1_000_000
+    assert value(index, "fine_multiple_max_ppm", "320100", "2025-07") == 3_000_000
+    # Illustrative practice figures.
+    assert value(index, "enforcement_case_threshold_fen", "320100", "2025-07") == 100_000  # 1,000.00 yuan
+    assert value(index, "enforcement_case_min_days_overdue", "320100", "2025-07") == 30
+    assert value(index, "account_inquiry_answer_working_days", "320100", "2025-07") == 5
+    assert value(index, "agreement_offer_working_days", "320100", "2025-07") == 10
+
+
+def test_the_enforcement_parameters_are_required_but_the_calendar_is_not():
+    general = {name for name, *_ in p.REQUIRED_SERIES}
+    assert {
+        p.ENFORCEMENT_CASE_THRESHOLD_FEN,
+        p.ENFORCEMENT_CASE_MIN_DAYS_OVERDUE,
+        p.COURT_REMINDER_WAIT_DAYS,
+        p.COURT_APPLICATION_MONTHS,
+        p.ACCOUNT_INQUIRY_ANSWER_WORKING_DAYS,
+        p.AGREEMENT_OFFER_WORKING_DAYS,
+        p.FINE_MULTIPLE_MIN_PPM,
+        p.FINE_MULTIPLE_MAX_PPM,
+    } <= general
+    assert not {p.PUBLIC_HOLIDAYS, p.ADJUSTED_WORKING_DAYS} & general
+
+
+# 全国年节及纪念日放假办法: 11 statutory days off a year until 2024; 13 from 2025 (the 2024 revision
+# added New Year's Eve of the Spring Festival and 2 May).
+STATUTORY_DAYS = {2024: 11, 2025: 13, 2026: 13}
+
+
+def calendar_of(index: PolicyIndex, year: int) -> tuple[set[date], set[date]]:
+    holidays = {date.fromisoformat(d) for d in value(index, "public_holidays", "320100", f"{year}-01")}
+    worked = {date.fromisoformat(d) for d in value(index, "adjusted_working_days", "320100", f"{year}-01")}
+    return holidays, worked
+
+
+@pytest.mark.parametrize("year", sorted(STATUTORY_DAYS))
+def test_each_calendar_year_nets_out_to_its_statutory_holidays(index, year):
+    """Weekday holidays minus weekend days worked is the number of statutory days (调休 only moves
+    days), every worked day is a weekend day, and every listed day lies in its own year."""
+    holidays, worked = calendar_of(index, year)
+    assert all(day.year == year for day in holidays | worked)
+    assert all(day.weekday() >= 5 for day in worked)
+    assert not holidays & worked
+    weekday_holidays = sum(1 for day in holidays if day.weekday() < 5)
+    assert weekday_holidays - len(worked) == STATUTORY_DAYS[year]
+
+
+def test_the_2026_national_day_holiday_and_its_worked_days(index):
+    holidays, worked = calendar_of(index, 2026)
+    assert {date(2026, 10, d) for d in range(1, 8)} <= holidays
+    assert {date(2026, 9, 20), date(2026, 10, 10)} <= worked
+
+
+def test_no_calendar_is_on_file_for_2023_or_2027(index):
+    for year in (2023, 2027):
+        assert index.select(series_key("public_holidays"), "320100", date(year, 1, 1)) is None
+        assert index.select(series_key("adjusted_working_days"), "320100", date(year, 1, 1)) is None

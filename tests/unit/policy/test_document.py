@@ -225,3 +225,53 @@ def test_paths_are_written_the_way_people_read_them():
 def test_the_schema_names_exactly_the_parameters_of_the_catalogue():
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert set(schema["$defs"]["series"]["properties"]["name"]["enum"]) == {spec.name for spec in CATALOGUE}
+
+
+def calendar(valid_from: str, valid_to: str | None, days: str) -> str:
+    end = f'\n        valid_to: "{valid_to}"' if valid_to else ""
+    return f"""\
+  - name: public_holidays
+    values:
+      - region: "320000"
+        valid_from: "{valid_from}"{end}
+        value: {days}
+        illustrative: true
+        source: "国务院办公厅 holiday notice, as recalled"
+"""
+
+
+def test_a_holiday_arrangement_for_one_calendar_year_is_accepted():
+    document = parse_policy_text(policy(calendar("2026-01", "2027-01", '["2026-10-01", "2026-10-02"]')))
+    assert document.entries[0].value == ["2026-10-01", "2026-10-02"]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_to", "days", "code", "field"),
+    [
+        ("2026-01", "2027-01", '["2026-10-1"]', "policy.schema_violation", None),
+        (
+            "2026-01",
+            "2027-01",
+            '["2026-02-30"]',
+            "policy.invalid_calendar",
+            "parameters[0].values[0].value[0]",
+        ),
+        (
+            "2026-01",
+            "2027-01",
+            '["2025-10-01"]',
+            "policy.invalid_calendar",
+            "parameters[0].values[0].value[0]",
+        ),
+        ("2026-01", None, '["2026-10-01"]', "policy.invalid_calendar", "parameters[0].values[0]"),
+        ("2026-07", "2027-01", '["2026-10-01"]', "policy.invalid_calendar", "parameters[0].values[0]"),
+    ],
+)
+def test_a_holiday_arrangement_covers_one_year_and_lists_real_days_of_it(
+    valid_from, valid_to, days, code, field
+):
+    (problem,) = problems_of(policy(calendar(valid_from, valid_to, days)))
+    assert problem.code == code
+    if field:
+        assert problem.field == field
+        assert problem.line is not None

@@ -22,13 +22,18 @@ from zhengjiao.arrears.models.cases import (  # noqa: F401
     Fine,
     LegalDocument,
 )
-from zhengjiao.arrears.models.ledger import ArrearsBalance, ArrearsBucketTotal, BusinessDay  # noqa: F401
+from zhengjiao.arrears.models.ledger import (  # noqa: F401
+    ArrearsBalance,
+    ArrearsBucketTotal,
+    BusinessDay,
+    CloseSlice,
+)
 from zhengjiao.arrears.models.relief import (  # noqa: F401
     AgreementItem,
     AgreementStatus,
-    DeferredPaymentAgreement,
     Deferral,
     DeferralStatus,
+    DeferredPaymentAgreement,
     Instalment,
     WriteOff,
     WriteOffApproval,

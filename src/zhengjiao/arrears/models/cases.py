@@ -30,19 +30,45 @@ class ClosingReason(models.TextChoices):
     WRITTEN_OFF = "written_off", "已核销"
 
 
+class CasePhase(models.TextChoices):
+    """Where a case stands inside its step (``arrears.case_rules`` names them and what follows)."""
+
+    ORDER = "order", "限期缴纳中"
+    INQUIRING = "inquiring", "待银行答复"
+    TRANSFERRING = "transferring", "待划拨结果"
+    OFFER = "offer", "待提供担保签订协议"
+    ACTIVE = "active", "协议履行中"
+    REMINDER = "reminder", "催告期"
+    APPLIED = "applied", "已申请法院执行"
+
+
+class PauseKind(models.TextChoices):
+    MISSING = "missing", "企业失踪"
+    OFFICER = "officer", "人工中止"
+
+
 class EnforcementCase(models.Model):
-    """A case's current state (step, status, deadline) is a projection of its ``CaseEvent`` rows,
-    updated in the same transaction as the event that moves it."""
+    """A case's current state (step, phase, status, deadline) is a projection of its ``CaseEvent``
+    rows, updated in the same transaction as the event that moves it.
+
+    ``ladder_round`` counts the times the ladder ran from the account inquiry (a breached agreement
+    resumes it: round 2, …); inquiry and transfer keys carry it so each round's messages are new.
+    ``payment_order_deadline`` stays set after the case moves on: a fine (SIL art. 86) may only be
+    decided after it."""
 
     number = models.CharField("案件编号", max_length=32, unique=True)
     payer = models.ForeignKey("collection.TaxPayer", on_delete=models.PROTECT, related_name="+")
     region_code = models.CharField("行政区划", max_length=6)
     status = models.CharField(max_length=8, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     step = models.CharField(max_length=24, choices=CaseStep.choices, default=CaseStep.OPENED)
+    phase = models.CharField("阶段", max_length=16, choices=CasePhase.choices, blank=True)
+    ladder_round = models.PositiveSmallIntegerField("执行轮次", default=1)
     step_started_on = models.DateField("本步骤开始日")
     deadline = models.DateField("期限", null=True, blank=True)
     opened_on = models.DateField("立案日")
     principal_at_open_fen = models.BigIntegerField("立案时欠缴本金")
+    payment_order_deadline = models.DateField("责令缴纳期限", null=True, blank=True)
+    pause_kind = models.CharField(max_length=8, choices=PauseKind.choices, blank=True)
     paused_reason = models.CharField("中止原因", max_length=200, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     closing_reason = models.CharField(max_length=24, choices=ClosingReason.choices, blank=True)
@@ -67,6 +93,10 @@ class EnforcementCase(models.Model):
                 condition=Q(status="closed", closed_on__isnull=False) & ~Q(closing_reason="")
                 | ~Q(status="closed") & Q(closed_on__isnull=True, closing_reason=""),
                 name="arr_case_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paused") & ~Q(pause_kind="") | ~Q(status="paused") & Q(pause_kind=""),
+                name="arr_case_paused_has_kind",
             ),
         ]
 
@@ -95,6 +125,9 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["case_id", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}"
+
 
 class DocumentKind(models.TextChoices):
     PAYMENT_ORDER = "payment_order", "责令限期缴纳决定书"
@@ -119,10 +152,16 @@ class DocumentCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="arr_doc_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
 
 class LegalDocument(models.Model):
     """A numbered legal document (Chinese PDF) as issued: its bytes and their SHA-256 are kept and
-    never changed."""
+    never changed. ``context`` holds the values the PDF was rendered from (rendering is a pure
+    function of kind, number, date and context). A document numbered in bulk by close of business
+    waits with empty ``pdf`` and ``sha256`` until ``documents.render_pending_documents`` renders it;
+    that is the only change a document row ever sees."""
 
     number = models.CharField("文书编号", max_length=48, unique=True)
     kind = models.CharField(max_length=24, choices=DocumentKind.choices)
@@ -133,8 +172,9 @@ class LegalDocument(models.Model):
     )
     payer = models.ForeignKey("collection.TaxPayer", on_delete=models.PROTECT, related_name="+")
     issued_on = models.DateField("签发日")
-    pdf = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
+    context = models.JSONField(default=dict)
+    pdf = models.BinaryField(default=b"")
+    sha256 = models.CharField(max_length=64, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -142,6 +182,9 @@ class LegalDocument(models.Model):
 
     class Meta:
         ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sha256=""), name="arr_doc_pending"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "year", "sequence"], name="arr_doc_unique_seq"),
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="arr_doc_kind_valid"),
@@ -174,3 +217,6 @@ class Fine(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="arr_fine_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"Fine {self.pk} of case {self.case_id}"

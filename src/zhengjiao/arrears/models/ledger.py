@@ -12,8 +12,13 @@ BUCKET_BOUNDS = ((1, 30), (31, 90), (91, 180), (181, 365), (366, None))
 
 
 class BusinessDay(models.Model):
-    """One close of business. ``step`` is the last step finished: a crashed close resumes after it,
-    and a finished close is not run again (idempotent per business date). Not a money row."""
+    """One close of business (``arrears.jobs.close_business_day``). Not a money row.
+
+    ``step`` is the last step finished and ``cursor`` the last payer id done inside the step after it
+    (chunked steps move it in each chunk's own transaction): a crashed close resumes there, and a
+    finished close is not run again (idempotent per business date). ``counts`` holds what each step
+    did (rows, sums in fen) and ``seconds`` per step; ``error`` the last failure of a close that is
+    still ``running`` (run it again to resume)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "进行中"
@@ -22,7 +27,9 @@ class BusinessDay(models.Model):
     business_date = models.DateField("营业日", unique=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     step = models.CharField("已完成步骤", max_length=32, blank=True)
+    cursor = models.BigIntegerField("步骤内进度（缴费人 id）", default=0)
     counts = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     run_by = models.ForeignKey(
@@ -72,6 +79,9 @@ class ArrearsBalance(models.Model):
             models.CheckConstraint(condition=Q(bucket__gte=1, bucket__lte=5), name="arr_bal_bucket_valid"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.payer_id} {self.period} {self.insurance_type}"
+
 
 class ArrearsBucketTotal(models.Model):
     """Totals of ``ArrearsBalance`` per business date × region × insurance type × bucket, for the
@@ -93,3 +103,32 @@ class ArrearsBucketTotal(models.Model):
                 fields=["business_date", "region_code", "insurance_type", "bucket"], name="arr_total_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.region_code} {self.insurance_type} bucket {self.bucket}"
+
+
+class CloseSlice(models.Model):
+    """A work row of one close: a slice (payer × fee period × insurance type) the accrual's pre-filter
+    could not skip, with what its late-fee entries held before the close and its positive principal
+    (the cap). Written in the accrual's chunk transactions, read by the accrual and the balances (a
+    slice the pre-filter skips has neither a late fee nor arrears), deleted when the close finishes.
+    Not a money row."""
+
+    business_date = models.DateField()
+    payer_id = models.BigIntegerField()
+    period = models.CharField(max_length=7)
+    insurance_type = models.CharField(max_length=20)
+    region_code = models.CharField(max_length=6)
+    accrued_fen = models.BigIntegerField()
+    cap_base_fen = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_date", "payer_id", "period", "insurance_type"], name="arr_closeslice_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.payer_id} {self.period} {self.insurance_type}"

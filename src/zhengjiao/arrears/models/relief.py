@@ -32,6 +32,9 @@ class DeferredPaymentAgreement(models.Model):
     ends_on = models.DateField()
     months = models.PositiveSmallIntegerField()
     total_fen = models.BigIntegerField("协议金额")
+    # The last allocation id when the agreement was made (the payer row locked): the covered principal
+    # outstanding then already nets every allocation up to it, so only later ones pay instalments.
+    allocations_after_id = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.ACTIVE)
     status_on = models.DateField(null=True, blank=True)
     document = models.ForeignKey("arrears.LegalDocument", on_delete=models.PROTECT, related_name="+")
@@ -40,11 +43,21 @@ class DeferredPaymentAgreement(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["status", "starts_on"], name="arr_agr_status")]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=AgreementStatus.values), name="arr_agr_status_valid"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="arr_agr_one_active"),
+            models.CheckConstraint(
+                condition=Q(collateral_value_fen__gt=0), name="arr_agr_collateral_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AgreementStatus.values), name="arr_agr_status_valid"
+            ),
             models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="arr_agr_dates"),
             models.CheckConstraint(condition=Q(total_fen__gt=0), name="arr_agr_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"DeferredPaymentAgreement {self.pk} ({self.status})"
 
 
 class AgreementItem(models.Model):
@@ -59,14 +72,20 @@ class AgreementItem(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "period", "insurance_type"], name="arr_agr_item_unique"
-            )
+            ),
+            models.CheckConstraint(condition=Q(principal_fen__gt=0), name="arr_agr_item_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.insurance_type}"
 
 
 class Instalment(models.Model):
     """One instalment of an agreement. Whether it was met is derived from the payer's payments."""
 
-    agreement = models.ForeignKey(DeferredPaymentAgreement, on_delete=models.PROTECT, related_name="instalments")
+    agreement = models.ForeignKey(
+        DeferredPaymentAgreement, on_delete=models.PROTECT, related_name="instalments"
+    )
     sequence = models.PositiveSmallIntegerField()
     due_on = models.DateField()
     amount_fen = models.BigIntegerField()
@@ -77,6 +96,9 @@ class Instalment(models.Model):
             models.UniqueConstraint(fields=["agreement", "sequence"], name="arr_instalment_unique"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="arr_instalment_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"Instalment {self.sequence} due {self.due_on}"
 
 
 class DeferralStatus(models.TextChoices):
@@ -109,18 +131,31 @@ class Deferral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=500, blank=True)
     document = models.ForeignKey(
         "arrears.LegalDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
         ordering = ["-starts_on", "-id"]
-        indexes = [models.Index(fields=["payer", "status"], name="arr_deferral_payer")]
-        constraints = [
-            models.CheckConstraint(condition=Q(status__in=DeferralStatus.values), name="arr_deferral_status_valid"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="arr_deferral_dates"),
-            models.CheckConstraint(condition=Q(period_to__gte=models.F("period_from")), name="arr_deferral_periods"),
+        indexes = [
+            models.Index(fields=["payer", "status"], name="arr_deferral_payer"),
+            models.Index(fields=["status", "requested_at"], name="arr_deferral_queue"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeferralStatus.values), name="arr_deferral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="arr_deferral_dates"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_to__gte=models.F("period_from")), name="arr_deferral_periods"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deferral {self.pk} ({self.status})"
 
 
 class WriteOffStatus(models.TextChoices):
@@ -128,6 +163,7 @@ class WriteOffStatus(models.TextChoices):
     EFFECTIVE = "effective", "已核销"
     REVERSAL_PROPOSED = "reversal_proposed", "撤销待认定"
     REVERSED = "reversed", "已撤销"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class WriteOff(models.Model):
@@ -144,15 +180,30 @@ class WriteOff(models.Model):
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     effective_at = models.DateTimeField(null=True, blank=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    effective_on = models.DateField("核销生效日", null=True, blank=True)
+    document = models.ForeignKey(
+        "arrears.LegalDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
     reversal_reason = models.CharField(max_length=500, blank=True)
+    reversal_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_proposed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_on = models.DateField("撤销生效日", null=True, blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="arr_wo_queue")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=WriteOffStatus.values), name="arr_wo_status_valid"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="arr_wo_positive"),
         ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class WriteOffItem(models.Model):
@@ -162,12 +213,20 @@ class WriteOffItem(models.Model):
     period = models.CharField(max_length=7)
     insurance_type = models.CharField(max_length=20)
     amount_fen = models.BigIntegerField()
+    # The employer's outstanding principal of the slice when proposed (the limit the amount was checked
+    # against; re-checked when the write-off takes effect).
+    employer_outstanding_fen = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["write_off", "period", "insurance_type"], name="arr_wo_item_unique"),
+            models.UniqueConstraint(
+                fields=["write_off", "period", "insurance_type"], name="arr_wo_item_unique"
+            ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="arr_wo_item_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.insurance_type}"
 
 
 class WriteOffApproval(models.Model):
@@ -188,8 +247,13 @@ class WriteOffApproval(models.Model):
                 fields=["write_off", "action", "department"], name="arr_wo_one_per_department"
             ),
             models.UniqueConstraint(fields=["write_off", "action", "user"], name="arr_wo_one_per_user"),
-            models.CheckConstraint(condition=Q(action__in=["write_off", "reversal"]), name="arr_wo_action_valid"),
+            models.CheckConstraint(
+                condition=Q(action__in=["write_off", "reversal"]), name="arr_wo_action_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(department__in=["hrss", "finance", "tax"]), name="arr_wo_department_valid"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} approval by {self.department}"

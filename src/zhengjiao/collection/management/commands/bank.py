@@ -3,7 +3,11 @@
 - ``zj bank export --period 2025-07 --bank 102 [--out FILE] [--encoding gbk] [--json]`` writes the
   request file (default name: ``<file id>.req`` in the working directory).
 - ``zj bank ingest FILE [--json]`` posts a result file, all or nothing; a file already ingested is
-  reported as such and posts nothing.
+  reported as such and posts nothing. Its payment confirmations to the agency are sent right after
+  the posting commits, a batch a transaction (``collection.jobs``); any left pending are named.
+- ``zj bank confirm [--file-id ID [--bank CODE]] [--json]`` sends the payment confirmations still
+  pending (after a crash or a failed send), from each file's checkpoint; nothing is sent twice.
+- ``zj bank status [--json]`` lists the result files whose payment confirmations are pending.
 - ``zj bank simulate ...`` is the bank simulator's (``zhengjiao.banks.simulator.simulate_cli``).
 
 Runs as the system (``actor=None``); refusals print their code and both messages, exit status 1.
@@ -19,13 +23,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zhengjiao.audit.cli import cli_operation, write_json
+from zhengjiao.audit.cli import cli_operation, write_json, write_table
+from zhengjiao.collection.jobs import pending_confirmation_files, send_pending_confirmations
+from zhengjiao.collection.models import BankFile
 from zhengjiao.collection.operations import export_withholding_request, ingest_withholding_result
 from zhengjiao.core.money import format_yuan
 
 
 class Command(BaseCommand):
-    help = "银行代扣文件 / Bank withholding files: export a request, ingest a result, simulate a bank."
+    help = (
+        "银行代扣文件 / Bank withholding files: export a request, ingest a result, send pending payment "
+        "confirmations, list them, simulate a bank."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -38,6 +47,18 @@ class Command(BaseCommand):
         ingest = sub.add_parser("ingest", help="post a withholding result file (all or nothing)")
         ingest.add_argument("file", type=Path)
         ingest.add_argument("--json", action="store_true", help="print JSON")
+        confirm = sub.add_parser(
+            "confirm", help="send the payment confirmations still pending (from each file's checkpoint)"
+        )
+        confirm.add_argument(
+            "--file-id", help="only this result file (default: every file with some pending)"
+        )
+        confirm.add_argument(
+            "--bank", help="the result file's bank code, when two banks use the same file id"
+        )
+        confirm.add_argument("--json", action="store_true", help="print JSON")
+        status = sub.add_parser("status", help="list result files whose payment confirmations are pending")
+        status.add_argument("--json", action="store_true", help="print JSON")
         simulate = sub.add_parser(
             "simulate", help="the bank simulator (answers a request file)", add_help=False
         )
@@ -49,6 +70,10 @@ class Command(BaseCommand):
             self._export(options)
         elif action == "ingest":
             self._ingest(options)
+        elif action == "confirm":
+            self._confirm(options)
+        elif action == "status":
+            self._status(options)
         else:
             self._simulate(options["args"])
 
@@ -99,6 +124,57 @@ class Command(BaseCommand):
                 f"结果文件 {summary['file_id']}: {result.lines} 行, {result.payments} 笔入账 "
                 f"{format_yuan(result.debited_fen)} 元, {result.failed} 笔未扣款"
             )
+        if result.confirmations_pending and not options["json"]:
+            self.stdout.write(
+                "缴费确认尚未全部发送，请运行 zj bank confirm / "
+                "payment confirmations pending: run zj bank confirm"
+            )
+
+    def _confirm(self, options: dict[str, Any]) -> None:
+        bank_file_id = None
+        if options["file_id"]:
+            bank_file_id = _result_file(options["file_id"], options["bank"]).pk
+        with cli_operation():
+            progress = send_pending_confirmations(bank_file_id=bank_file_id)
+        if options["json"]:
+            write_json(self.stdout, [p.as_dict() for p in progress])
+            return
+        if not progress:
+            self.stdout.write("无待发送的缴费确认 / no payment confirmations pending")
+        for p in progress:
+            self.stdout.write(
+                f"{p.bank_code}:{p.file_id}: 本次发送 {p.rows} 条（{p.messages} 个报文）/ sent {p.rows} in "
+                f"{p.messages} messages; {p.confirmed}/{p.allocations} confirmed"
+                + ("" if p.done else " — 仍有待发送 / still pending")
+            )
+
+    def _status(self, options: dict[str, Any]) -> None:
+        rows = [
+            {
+                "bank_code": f.bank_code,
+                "file_id": f.file_id,
+                "ingested_at": f.created_at,
+                "allocations": f.allocation_count,
+                "confirmed": f.confirmed_count,
+                "confirmed_up_to_allocation_id": f.confirmed_up_to_allocation_id,
+                "last_allocation_id": f.last_allocation_id,
+            }
+            for f in pending_confirmation_files()
+        ]
+        if options["json"]:
+            write_json(self.stdout, {"confirmations_pending": rows})
+            return
+        if not rows:
+            self.stdout.write("无待发送的缴费确认 / no payment confirmations pending")
+            return
+        write_table(
+            self.stdout,
+            ["bank", "file_id", "ingested_at", "confirmed", "allocations"],
+            [
+                [r["bank_code"], r["file_id"], r["ingested_at"], r["confirmed"], r["allocations"]]
+                for r in rows
+            ],
+        )
 
     def _simulate(self, argv: list[str]) -> None:
         # The simulator is the banks module's; imported here only when asked for.
@@ -107,3 +183,18 @@ class Command(BaseCommand):
         status = simulate_cli(argv)
         if status:
             sys.exit(status)
+
+
+def _result_file(file_id: str, bank_code: str | None) -> BankFile:
+    files = BankFile.objects.filter(direction=BankFile.Direction.RESULT, file_id=file_id)
+    if bank_code:
+        files = files.filter(bank_code=bank_code)
+    found = list(files[:2])
+    if not found:
+        raise CommandError(f"collection.unknown_bank_file: no result file {file_id} / 没有结果文件 {file_id}")
+    if len(found) > 1:
+        raise CommandError(
+            f"collection.ambiguous_bank_file: {file_id} is a result file of several banks: give --bank / "
+            f"多家银行有结果文件 {file_id}，请用 --bank 指定"
+        )
+    return found[0]

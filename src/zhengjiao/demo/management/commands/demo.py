@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from zhengjiao.accounts.models import User
 from zhengjiao.audit.cli import cli_operation, write_table
+from zhengjiao.demo.arrears_story import demo_months, render_story, run_arrears_story
 from zhengjiao.demo.models import GenerationRun
 from zhengjiao.demo.month import run_demo_month
 from zhengjiao.demo.month_summary import render_summary
@@ -25,9 +27,10 @@ class Command(BaseCommand):
     help = (
         "Development only: migrate the database (by default the embedded SQLite file), create one demo "
         "user per department with a printed password, load and approve the bundled policy, generate a "
-        "small province (about 5,000 persons) unless the database holds one, run one month of it through "
-        "agency, tax, banks and finance (zj demo-month) unless that is done, and run the development "
-        "server on http://127.0.0.1:PORT. Running it again reuses the data."
+        "small province (about 5,000 persons) unless the database holds one, run its last three months "
+        "through agency, tax, banks and finance (zj demo-month) and close their arrears history day by "
+        "day (zj close) unless that is done, and run the development server on http://127.0.0.1:PORT. "
+        "Running it again reuses the data."
     )
     requires_system_checks = []  # checked by runserver itself, after the set-up
 
@@ -49,7 +52,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-server", action="store_true", help="set up, print the users, do not serve")
         parser.add_argument(
-            "--no-month", action="store_true", help="skip the demo month (plans, payments, remittances)"
+            "--no-month",
+            action="store_true",
+            help="skip the demo months and their arrears history (plans, payments, remittances, closes)",
         )
 
     def handle(self, *args, **options) -> None:
@@ -99,14 +104,29 @@ class Command(BaseCommand):
                 worker.wait(timeout=10)
 
     def _run_month(self, seed: int) -> None:
-        """One month through all four parties, so every workspace shows data (``zj demo-month``)."""
+        """The last ``DEMO_MONTHS`` months through all four parties (``zj demo-month`` each), so every
+        workspace shows data, then the arrears history closed day by day up to the province's ``as_of``
+        (``demo.arrears_story``), so the arrears pages hold employers at every step of the ladder."""
         run = GenerationRun.objects.first()
-        with cli_operation():
-            summary = run_demo_month(
-                seed=run.seed if run is not None else seed,
-                tax_officer=User.objects.filter(username="demo_tax").first(),
-            )
-        render_summary(self.stdout, summary)
+        months = demo_months()
+        for month in months:
+            with cli_operation():
+                summary = run_demo_month(
+                    seed=run.seed if run is not None else seed,
+                    period=month,
+                    tax_officer=User.objects.filter(username="demo_tax").first(),
+                )
+            render_summary(self.stdout, summary)
+        if run is None:
+            return
+        with tqdm(
+            total=0, desc="close of business", unit=" days", file=self.stderr._out, disable=None
+        ) as bar:
+            with cli_operation():
+                story = run_arrears_story(
+                    months=months, through=run.as_of - timedelta(days=1), progress=lambda _day: bar.update(1)
+                )
+        render_story(self.stdout, story)
 
     def _start_worker(self) -> subprocess.Popen | None:
         """Background work (large declaration uploads, assessment runs) is queued in the database;
