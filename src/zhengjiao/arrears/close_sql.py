@@ -249,16 +249,17 @@ def accrual_ctes(*, schedule_sql: str, sid_sql: str, capped_sql: str | None) -> 
          WHERE c.business_date = %(as_of)s AND c.payer_id {in_chunk}
     ),
     ev AS (
-        SELECT e.payer_id, e.period, e.insurance_type, {day("e.due_date")} AS on_day, e.amount_fen AS delta
+        SELECT e.payer_id, e.period, e.insurance_type, c.sid, {day("e.due_date")} AS on_day,
+               e.amount_fen AS delta
           FROM {t["entry"]} e JOIN cand c ON {_same_slice("c", "e")}
          WHERE e.payer_id {in_chunk} AND e.part = 'principal' AND e.due_date < %(as_of)s
         UNION ALL
-        SELECT a.payer_id, a.period, a.insurance_type, {day("p.paid_on")}, -a.amount_fen
+        SELECT a.payer_id, a.period, a.insurance_type, c.sid, {day("p.paid_on")}, -a.amount_fen
           FROM {t["alloc"]} a {_paid_on_join("a", "p", in_chunk)} JOIN cand c ON {_same_slice("c", "a")}
          WHERE a.payer_id {in_chunk} AND a.part = 'principal' AND p.paid_on < %(as_of)s
     ),
     dwin AS (
-        SELECT c.payer_id, c.period, c.insurance_type,
+        SELECT c.payer_id, c.period, c.insurance_type, c.sid,
                {day("d.starts_on")} AS start_day, {day("d.ends_on")} AS end_day
           FROM {t["deferral"]} d
           JOIN cand c ON c.payer_id = d.payer_id AND c.period >= d.period_from AND c.period <= d.period_to
@@ -267,25 +268,26 @@ def accrual_ctes(*, schedule_sql: str, sid_sql: str, capped_sql: str | None) -> 
     ),
     marks AS (
         -- delta: the principal changes from that day on; depth: deferral windows starting (+1) or
-        -- over (−1) that day, so a running sum > 0 means the day is suspended.
-        SELECT {_SLICE}, on_day + 1 AS at_day, delta, 0 AS depth FROM ev
+        -- over (−1) that day, so a running sum > 0 means the day is suspended. The slice's schedule
+        -- id (sid) travels along, so no later step joins the candidates again.
+        SELECT {_SLICE}, sid, on_day + 1 AS at_day, delta, 0 AS depth FROM ev
         UNION ALL
-        SELECT c.payer_id, c.period, c.insurance_type, s.start_day, 0, 0
+        SELECT c.payer_id, c.period, c.insurance_type, c.sid, s.start_day, 0, 0
           FROM cand c JOIN sched s ON s.sid = c.sid WHERE s.start_day <= %(as_of_day)s
         UNION ALL
-        SELECT c.payer_id, c.period, c.insurance_type, s.end_day, 0, 0
+        SELECT c.payer_id, c.period, c.insurance_type, c.sid, s.end_day, 0, 0
           FROM cand c JOIN sched s ON s.sid = c.sid WHERE s.end_day <= %(as_of_day)s
         UNION ALL
-        SELECT {_SLICE}, start_day, 0, 1 FROM dwin
+        SELECT {_SLICE}, sid, start_day, 0, 1 FROM dwin
         UNION ALL
-        SELECT {_SLICE}, end_day + 1, 0, -1 FROM dwin WHERE end_day + 1 <= %(as_of_day)s
+        SELECT {_SLICE}, sid, end_day + 1, 0, -1 FROM dwin WHERE end_day + 1 <= %(as_of_day)s
     ),
     pts AS (
-        SELECT {_SLICE}, at_day, CAST(SUM(delta) AS BIGINT) AS delta, SUM(depth) AS depth
-          FROM marks GROUP BY {_SLICE}, at_day
+        SELECT {_SLICE}, sid, at_day, CAST(SUM(delta) AS BIGINT) AS delta, SUM(depth) AS depth
+          FROM marks GROUP BY {_SLICE}, sid, at_day
     ),
     iv AS (
-        SELECT {_SLICE}, at_day,
+        SELECT {_SLICE}, sid, at_day,
                COALESCE(LEAD(at_day) OVER ({win}), %(as_of_day)s + 1) - at_day AS days,
                CAST(SUM(delta) OVER ({running}) AS BIGINT) AS bal,
                SUM(depth) OVER ({running}) AS depth
@@ -298,8 +300,7 @@ def accrual_ctes(*, schedule_sql: str, sid_sql: str, capped_sql: str | None) -> 
                     WHEN s.ppm = 0 THEN 0
                     ELSE 1 END AS state
           FROM iv
-          JOIN cand c ON {_same_slice("c", "iv")}
-          LEFT JOIN sched s ON s.sid = c.sid AND s.start_day <= iv.at_day
+          LEFT JOIN sched s ON s.sid = iv.sid AND s.start_day <= iv.at_day
                            AND (s.end_day IS NULL OR iv.at_day < s.end_day)
     ),
     brk AS (
@@ -320,18 +321,26 @@ def accrual_ctes(*, schedule_sql: str, sid_sql: str, capped_sql: str | None) -> 
           FROM seg GROUP BY {_SLICE}, seg_no
     ),
     fee AS (
-        SELECT {_SLICE},
-               CAST(SUM(CASE WHEN state = 1 THEN (bal * ppm * days + 500000) / 1000000 ELSE 0 END)
-                    AS BIGINT) AS fee,
-               MAX(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS needs_rule
-          FROM runs GROUP BY {_SLICE}
+        -- Each candidate once with what it had, then its fee: summed by slice (a GROUP BY, not a
+        -- join of two derived tables, which SQLite would nest without an index).
+        SELECT c.payer_id, c.period, c.insurance_type, c.accrued, c.cap_base,
+               CASE WHEN {is_capped} THEN 1 ELSE 0 END AS capped, 0 AS fee, 0 AS needs_rule
+          FROM cand c
+        UNION ALL
+        SELECT {_SLICE}, 0, 0, 0,
+               CASE WHEN state = 1 THEN (bal * ppm * days + 500000) / 1000000 ELSE 0 END,
+               CASE WHEN state = 2 THEN 1 ELSE 0 END
+          FROM runs
+    ),
+    sums AS (
+        SELECT {_SLICE}, CAST(SUM(accrued) AS BIGINT) AS accrued, CAST(SUM(cap_base) AS BIGINT) AS cap_base,
+               MAX(capped) AS capped, CAST(SUM(fee) AS BIGINT) AS fee, MAX(needs_rule) AS needs_rule
+          FROM fee GROUP BY {_SLICE}
     ),
     res AS (
-        SELECT c.payer_id, c.period, c.insurance_type, c.accrued,
-               CASE WHEN {is_capped} AND COALESCE(f.fee, 0) > c.cap_base THEN c.cap_base
-                    ELSE COALESCE(f.fee, 0) END AS target,
-               COALESCE(f.needs_rule, 0) AS needs_rule
-          FROM cand c LEFT JOIN fee f ON {_same_slice("f", "c")}
+        SELECT {_SLICE}, accrued,
+               CASE WHEN capped = 1 AND fee > cap_base THEN cap_base ELSE fee END AS target, needs_rule
+          FROM sums
     )
     """
 
@@ -433,7 +442,7 @@ def balances_sql() -> str:
          WHERE c.business_date = %(as_of)s AND c.payer_id {in_chunk}
     ),
     eagg AS (
-        SELECT e.payer_id, e.period, e.insurance_type,
+        SELECT c.payer_id, c.period, c.insurance_type, c.region_code,
                MIN(CASE WHEN e.part = 'principal' AND e.amount_fen > 0 THEN e.due_date END) AS due_date,
                CAST(SUM(CASE WHEN e.part = 'principal' AND e.due_date < %(as_of)s
                              THEN e.amount_fen ELSE 0 END) AS BIGINT) AS principal,
@@ -443,7 +452,7 @@ def balances_sql() -> str:
                              THEN e.amount_fen ELSE 0 END) AS BIGINT) AS accrued
           FROM {t["entry"]} e JOIN cand c ON {_same_slice("c", "e")}
          WHERE e.payer_id {in_chunk}
-         GROUP BY e.payer_id, e.period, e.insurance_type
+         GROUP BY c.payer_id, c.period, c.insurance_type, c.region_code
     ),
     aagg AS (
         SELECT a.payer_id, a.period, a.insurance_type,
@@ -454,12 +463,11 @@ def balances_sql() -> str:
          GROUP BY a.payer_id, a.period, a.insurance_type
     ),
     owed AS (
-        SELECT c.payer_id, c.region_code, c.period, c.insurance_type, e.due_date, e.accrued,
+        SELECT e.payer_id, e.region_code, e.period, e.insurance_type, e.due_date, e.accrued,
                e.principal - COALESCE(a.principal, 0) AS principal,
                e.late_fee - COALESCE(a.late_fee, 0) AS late_fee
-          FROM cand c
-          JOIN eagg e ON {_same_slice("e", "c")}
-          LEFT JOIN aagg a ON {_same_slice("a", "c")}
+          FROM eagg e
+          LEFT JOIN aagg a ON {_same_slice("a", "e")}
          WHERE e.due_date < %(as_of)s
     )
     SELECT %(as_of)s, e.payer_id, e.region_code, e.period, e.insurance_type, e.due_date,

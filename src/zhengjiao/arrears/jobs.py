@@ -313,7 +313,7 @@ class _Close:
         for name in STEPS[done:]:
             started = time.perf_counter()
             STEP_FUNCTIONS[name](self)
-            self._add_seconds(name, started)
+            self.add_seconds(name, started)
             self._checkpoint(step=name, cursor=0)
             self._progress(name, 1, 1)
         with transaction.atomic():
@@ -371,7 +371,7 @@ class _Close:
         if self.progress is not None:
             self.progress(step, done, total)
 
-    def _add_seconds(self, step: str, started: float) -> None:
+    def add_seconds(self, step: str, started: float) -> None:
         seconds = self.counts["seconds"]
         seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - started, 3)
 
@@ -395,7 +395,13 @@ def _accrue(close: _Close) -> None:
     close.chunked(
         ACCRUE,
         lambda lo, hi: accrue_chunk(
-            as_of=close.as_of, lo=lo, hi=hi, policy=policy, statements=statements, check_rule=check_rule
+            as_of=close.as_of,
+            lo=lo,
+            hi=hi,
+            policy=policy,
+            statements=statements,
+            check_rule=check_rule,
+            seconds=close.counts["seconds"],
         ),
     )
     mid = message_id(close.as_of)
@@ -461,12 +467,16 @@ def _balances(close: _Close) -> None:
     insert = close_sql.balances_sql()
 
     def work(lo: int, hi: int) -> dict[str, int]:
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             tune_batch(cursor)
             cursor.execute(insert, close.params(lo=lo, hi=hi))
-            return {"balances": max(cursor.rowcount, 0)}
+            rows = max(cursor.rowcount, 0)
+        close.add_seconds("balances.insert", started)
+        return {"balances": rows}
 
     close.chunked(BALANCES, work)
+    started = time.perf_counter()
     with transaction.atomic():
         written = ArrearsBalance.objects.filter(business_date=close.as_of).aggregate(
             rows=Count("id"), principal=Sum("principal_fen"), late_fee=Sum("late_fee_fen")
@@ -480,6 +490,7 @@ def _balances(close: _Close) -> None:
             "late_fee_fen": written["late_fee"] or 0,
             "bucket_totals": ArrearsBucketTotal.objects.filter(business_date=close.as_of).count(),
         }
+        close.add_seconds("balances.totals", started)
         close._checkpoint(step=BALANCES, cursor=0)
 
 

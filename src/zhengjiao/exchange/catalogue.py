@@ -170,6 +170,9 @@ def _object_finder(schema: dict) -> FloatFinder | None:
             fields.append((name, finder))
     if not fields:
         return _NEVER
+    if len(fields) == 1:  # the common case (an amount in each row): no generator per row
+        [(only, only_finder)] = fields
+        return lambda value: only in value and only_finder(value[only])
 
     def find(value: Any) -> bool:
         return any(name in value and finder(value[name]) for name, finder in fields)

@@ -259,4 +259,4 @@ def test_the_enforcement_steps_run_after_the_balances(debtor, enforcement_stubs)
     assert enforcement_stubs == {"instalments": [date(2015, 4, 10)], "open_cases": [date(2015, 4, 10)],
                                  "escalate": [date(2015, 4, 10)]}  # fmt: skip
     assert day.step == "escalate" and day.counts["open_cases"] == {"count": 0}
-    assert set(day.counts["seconds"]) == set(jobs.STEPS)  # each step timed
+    assert set(jobs.STEPS) <= set(day.counts["seconds"])  # each step timed (and its statements)
