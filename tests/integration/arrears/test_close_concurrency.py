@@ -44,8 +44,12 @@ def wait_until_no_advisory_lock(seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
-                           [jobs.ADVISORY_LOCK_KEY])  # fmt: skip
+            # pg_locks lists every database of the server; advisory locks belong to one database.
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                [jobs.ADVISORY_LOCK_KEY],
+            )
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.05)

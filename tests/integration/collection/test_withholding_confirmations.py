@@ -55,8 +55,10 @@ def test_the_ingest_commits_the_file_with_its_confirmations_pending(officer):
         False,
     )
     ids = list(Allocation.objects.order_by("id").values_list("pk", flat=True))
-    # The pointer starts below the file's first allocation; the range ends at or above its last.
-    assert bank_file.confirmed_up_to_allocation_id < ids[0] and bank_file.last_allocation_id >= ids[-1]
+    # The pointer starts just below the file's first allocation (whatever gap the id sequence has
+    # before it); the range ends at or above its last.
+    assert bank_file.confirmed_up_to_allocation_id == ids[0] - 1
+    assert bank_file.last_allocation_id >= ids[-1]
     assert sent_of_type("payment_confirmation") == []
     event = AuditEvent.objects.get(action="collection.withholding_result_ingested")
     assert (event.summary["allocations"], event.summary["confirmations"]) == (3, "pending")

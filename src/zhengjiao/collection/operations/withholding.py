@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import IO, BinaryIO
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from zhengjiao.audit.masking import mask_bank_account
@@ -488,26 +488,7 @@ def _ingest(
     paying = f"SELECT payer_id FROM {tables['pay']} WHERE bank_file_id = %s"  # noqa: S608
     ledger.lock_payers(paying, [bank_file.pk])
     stages.lap("lock_payers")
-    paid_on = header.created_at.date()
-    # Every allocation id this statement takes is above the highest one visible now (ids come from a
-    # sequence, and the ones visible were taken earlier), and at most the highest visible after it:
-    # the confirmation job's key range for this file (other postings' rows in it are filtered out).
-    first_after = _last_allocation_id()
-    run_key = f"file:{bank_file.pk}"
-    allocations = allocate_open_payments(
-        payer_scope_sql=paying,
-        params=[bank_file.pk],
-        order=ledger.allocation_order(on=paid_on),
-        run_key=run_key,
-        now=now,
-        payment_filter_sql="p.bank_file_id = %s",
-        payment_params=[bank_file.pk],
-    )
-    last = _last_allocation_id() if allocations else first_after
-    if allocations < 0:  # Python's sqlite3 counts no rows for a statement that starts with WITH
-        allocations = Allocation.objects.filter(pk__gt=first_after, pk__lte=last, run_key=run_key).count()
-    bank_file.confirmed_up_to_allocation_id = first_after
-    bank_file.last_allocation_id = last
+    allocations = _allocate(bank_file, paying, paid_on=header.created_at.date(), now=now)
     stages.lap("allocation")
     bank_file.sha256 = sha
     bank_file.line_count = staged
@@ -559,6 +540,35 @@ def _ingest(
         allocations,
         confirmations_pending=allocations > 0,
     )
+
+
+def _allocate(bank_file: BankFile, paying: str, *, paid_on: date, now: datetime) -> int:
+    """Allocate the file's payments (set-based) and set the file's confirmation range; returns the
+    number of allocations."""
+    # Every allocation id the statement takes is above the highest one visible now (ids come from a
+    # sequence, and the ones visible were taken earlier), and at most the highest visible after it:
+    # the confirmation job's key range for this file (other postings' rows in it are filtered out).
+    first_after = _last_allocation_id()
+    run_key = f"file:{bank_file.pk}"
+    allocations = allocate_open_payments(
+        payer_scope_sql=paying,
+        params=[bank_file.pk],
+        order=ledger.allocation_order(on=paid_on),
+        run_key=run_key,
+        now=now,
+        payment_filter_sql="p.bank_file_id = %s",
+        payment_params=[bank_file.pk],
+    )
+    last = _last_allocation_id() if allocations else first_after
+    mine = Allocation.objects.filter(pk__gt=first_after, pk__lte=last, run_key=run_key)
+    if allocations < 0:  # Python's sqlite3 counts no rows for a statement that starts with WITH
+        allocations = mine.count()
+    # The pointer starts just below the file's first row, not at ``first_after``: a sequence has gaps
+    # (ids of rolled-back transactions), which would otherwise be walked as empty windows.
+    first = mine.aggregate(first=Min("id"))["first"] if allocations else None
+    bank_file.confirmed_up_to_allocation_id = first - 1 if first is not None else first_after
+    bank_file.last_allocation_id = last
+    return allocations
 
 
 def _last_allocation_id() -> int:
